@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Runs the bundled command line (dist/, built by `npm run build`, which `npm install` runs) unless a
+// source file is newer than the bundle; then it runs the TypeScript sources through tsx, so that a
+// developer's edits always take effect.
+import { readdirSync, statSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const bundle = `${root}dist/llm-router.mjs`
+
+const bundleIsFresh = () => {
+  let built
+  try {
+    built = statSync(bundle).mtimeMs
+  } catch {
+    return false
+  }
+  try {
+    for (const entry of readdirSync(`${root}src`, { recursive: true })) {
+      if (statSync(`${root}src/${entry}`).mtimeMs > built) return false
+    }
+  } catch {
+    return false
+  }
+  return true
+}
+
+if (bundleIsFresh()) {
+  await import(bundle)
+} else {
+  const { register } = await import("tsx/esm/api")
+  register()
+  await import("../src/cli/main.ts")
+}

@@ -1,0 +1,20 @@
+/**
+ * The `llm-router` command line. The entry point only composes commands and layers.
+ *
+ * @since 0.1.0
+ */
+import { Command } from "@effect/cli"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Effect } from "effect"
+import { routeCommand } from "./commands/route.ts"
+import { reportFailure } from "./exitCodes.ts"
+
+const root = Command.make("llm-router").pipe(
+  Command.withDescription("Route LLM requests: plan, serve, score, train, calibrate and benchmark routers"),
+  Command.withSubcommands([routeCommand])
+)
+
+const cli = Command.run(root, { name: "llm-router", version: "0.1.0" })
+
+cli(process.argv).pipe(reportFailure, Effect.provide(NodeContext.layer), NodeRuntime.runMain({ disableErrorReporting: true }))

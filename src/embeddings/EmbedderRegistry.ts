@@ -1,0 +1,36 @@
+/**
+ * Builds an embedder from its name, as used by `--embedder`, weight manifests and configs.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { EmbeddingError } from "./Embedder.ts"
+import type { EmbedderShape } from "./Embedder.ts"
+import * as HashingEmbedder from "./HashingEmbedder.ts"
+import * as StaticEmbedder from "./StaticEmbedder.ts"
+import * as UseLiteEmbedder from "./UseLiteEmbedder.ts"
+
+/**
+ * Embedder names this registry understands.
+ *
+ * @since 0.1.0
+ */
+export const embedderNames: ReadonlyArray<string> = ["static", "hashing", "hashing-<dimension>", "use-lite"]
+
+/**
+ * Builds the embedder called `name`. Unknown names fail with `EmbeddingError` (`InvalidInput`)
+ * listing the known ones.
+ *
+ * @since 0.1.0
+ */
+export const makeEmbedder = (name: string): Effect.Effect<EmbedderShape, EmbeddingError> => {
+  const hashing = /^hashing(?:-(\d+))?$/.exec(name)
+  if (hashing !== null) {
+    return HashingEmbedder.makeEffect(hashing[1] === undefined ? {} : { dimension: Number(hashing[1]) })
+  }
+  if (name === UseLiteEmbedder.NAME) return UseLiteEmbedder.make()
+  if (name === StaticEmbedder.NAME) return StaticEmbedder.make()
+  return Effect.fail(
+    new EmbeddingError({ reason: "InvalidInput", message: `unknown embedder "${name}"; known: ${embedderNames.join(", ")}` })
+  )
+}

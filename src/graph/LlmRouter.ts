@@ -1,0 +1,133 @@
+/**
+ * `LlmRouter`: a loaded router config as a service. It resolves the `model` of a request to a
+ * route (a route name, or RouteLLM's `router-<router>-<threshold>`), plans it, and runs it. The
+ * HTTP server and the in-process client are both thin shells over this one service.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+import type { ChatCompletionRequest } from "../core/ChatCompletion.ts"
+import { NoRouteAvailable } from "../core/Errors.ts"
+import type { Plan } from "../core/Plan.ts"
+import type { RouterError } from "../routers/WinRateRouter.ts"
+import type { RouterState } from "../state/index.ts"
+import type { RouterConfig } from "./Config.ts"
+import { plan as planRoute } from "./Planner.ts"
+import type { Route } from "./Route.ts"
+import { threshold } from "./Route.ts"
+
+/**
+ * A request's `model`, resolved.
+ * @since 0.1.0
+ */
+export interface ResolvedModel {
+  /** The name as the caller wrote it. */
+  readonly name: string
+  readonly route: Route<RouterState>
+  /** For RouteLLM-style names: the router and threshold. */
+  readonly routellm?: { readonly router: string; readonly threshold: number }
+}
+
+/**
+ * A model as listed by `GET /v1/models`.
+ * @since 0.1.0
+ */
+export interface ListedModel {
+  readonly id: string
+  readonly kind: "route" | "routellm"
+  readonly default: boolean
+}
+
+const routellmName = /^router-(.+)-([0-9]*\.?[0-9]+)$/
+
+/**
+ * Resolves a model name against a config: a declared route, or `router-<router>-<threshold>` when
+ * the config names RouteLLM's strong and weak routes (`routellm: { strong, weak }`).
+ * @since 0.1.0
+ */
+export const resolveModel = (
+  config: RouterConfig,
+  name: string,
+  cache: Map<string, ResolvedModel> = new Map()
+): Effect.Effect<ResolvedModel, NoRouteAvailable> => {
+  const cached = cache.get(name)
+  if (cached !== undefined) return Effect.succeed(cached)
+  const direct = config.routes[name]
+  if (direct !== undefined) return Effect.succeed({ name, route: direct })
+  const match = routellmName.exec(name)
+  const known = Object.keys(config.routes).join(", ")
+  if (match === null) {
+    return Effect.fail(
+      new NoRouteAvailable({ route: name, message: `unknown model '${name}': the router serves ${known}`, removed: [] })
+    )
+  }
+  const [, routerName, thresholdText] = match as unknown as [string, string, string]
+  const router = config.routers.get(routerName)
+  const value = Number(thresholdText)
+  const problem =
+    config.routellm === undefined
+      ? `'${name}' is a RouteLLM-style name, but the config has no 'routellm: { strong, weak }' section`
+      : router === undefined
+        ? `unknown router '${routerName}' in '${name}'; configured routers: ${[...config.routers.keys()].join(", ") || "none"}`
+        : !(value >= 0 && value <= 1)
+          ? `threshold ${thresholdText} in '${name}' is not between 0 and 1`
+          : undefined
+  if (problem !== undefined || router === undefined || config.routellm === undefined) {
+    return Effect.fail(new NoRouteAvailable({ route: name, message: problem ?? `unknown model '${name}'`, removed: [] }))
+  }
+  const resolved: ResolvedModel = {
+    name,
+    route: threshold({
+      router,
+      threshold: value,
+      strong: config.routes[config.routellm.strong]!,
+      weak: config.routes[config.routellm.weak]!
+    }),
+    routellm: { router: routerName, threshold: value }
+  }
+  cache.set(name, resolved)
+  return Effect.succeed(resolved)
+}
+
+/**
+ * What the router service offers.
+ * @since 0.1.0
+ */
+export interface LlmRouterShape {
+  readonly config: RouterConfig
+  readonly models: () => ReadonlyArray<ListedModel>
+  readonly resolve: (model: string) => Effect.Effect<ResolvedModel, NoRouteAvailable>
+  /** The plan for a request, without calling any model. */
+  readonly plan: (request: ChatCompletionRequest) => Effect.Effect<Plan, NoRouteAvailable | RouterError, RouterState>
+}
+
+/**
+ * The router service.
+ * @since 0.1.0
+ */
+export class LlmRouter extends Context.Tag("effect-llm-router/LlmRouter")<LlmRouter, LlmRouterShape>() {}
+
+/**
+ * Builds the service over a loaded config.
+ * @since 0.1.0
+ */
+export const make = (config: RouterConfig): LlmRouterShape => {
+  const cache = new Map<string, ResolvedModel>()
+  return {
+    config,
+    models: () => [
+      ...Object.keys(config.routes).map((id) => ({ id, kind: "route" as const, default: id === config.defaultRoute })),
+      ...(config.routellm === undefined
+        ? []
+        : [...config.routers.keys()].map((router) => ({ id: `router-${router}-0.5`, kind: "routellm" as const, default: false })))
+    ],
+    resolve: (model) => resolveModel(config, model, cache),
+    plan: (request) =>
+      Effect.flatMap(resolveModel(config, request.model, cache), (resolved) =>
+        planRoute(resolved.route, request, { name: resolved.name, conversation: config.conversation })
+      )
+  }
+}
+
+/** @since 0.1.0 */
+export const layer = (config: RouterConfig): Layer.Layer<LlmRouter> => Layer.succeed(LlmRouter, make(config))

@@ -1,0 +1,331 @@
+/**
+ * A fake LLM provider: a real HTTP server on loopback that speaks the OpenAI chat-completions wire
+ * format (JSON and server-sent events) and behaves as a script says, per model name — latencies,
+ * time to first token, 429s with Retry-After, 5xx, hangs, connection resets, malformed bodies,
+ * streams cut after k chunks, context-window and content-filter errors, seeded random mixes.
+ *
+ * It counts, per model, the requests it received, the answers it delivered completely, and the
+ * requests whose connection the client closed before the answer was complete (how tests prove that
+ * interruption reaches the socket). Answers are also counted per request id (`metadata.request_id`
+ * or `user` in the body), which is how benchmarks detect a request answered twice.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import type { Scope } from "effect"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import type { Behaviour, ModelScript, Script } from "./FakeUpstreamScript.ts"
+import { chooseBehaviour, sampleMillis } from "./FakeUpstreamScript.ts"
+
+/**
+ * A running fake upstream.
+ * @since 0.1.0
+ */
+export interface FakeUpstream {
+  readonly port: number
+  /** `http://host:port/v1`, the deployment `baseUrl`. */
+  readonly baseUrl: string
+  /** Requests received per model. */
+  readonly requests: (model: string) => number
+  /** Answers delivered completely per model. */
+  readonly answered: (model: string) => number
+  /** Requests per model whose connection the client closed before the answer was complete. */
+  readonly aborted: (model: string) => number
+  /** Complete answers per request id. */
+  readonly answersByRequestId: ReadonlyMap<string, number>
+  /** Headers of the last request to a model. */
+  readonly lastHeaders: (model: string) => WireRequest["headers"] | undefined
+  /** Waits until `count` requests to `model` were aborted by the client. */
+  readonly awaitAborted: (model: string, count?: number) => Effect.Effect<void>
+  /** Replaces the script and zeroes the counters (request numbering restarts). */
+  readonly setScript: (script: Script) => void
+}
+
+/** @since 0.1.0 */
+export interface FakeUpstreamOptions {
+  readonly script?: Script
+  /** 0 (default) picks a free port. */
+  readonly port?: number
+  readonly host?: string
+}
+
+const mulberry32 = (seed: number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface WireRequest {
+  readonly model: string
+  readonly stream: boolean
+  readonly includeUsage: boolean
+  readonly requestId: string | undefined
+  readonly promptText: string
+  readonly lastUser: string
+  readonly headers: Readonly<Record<string, string | Array<string> | undefined>>
+}
+
+const readWireRequest = (body: unknown, headers: WireRequest["headers"]): WireRequest | undefined => {
+  if (typeof body !== "object" || body === null) return undefined
+  const record = body as Record<string, unknown>
+  if (typeof record["model"] !== "string" || !Array.isArray(record["messages"])) return undefined
+  const texts = (record["messages"] as Array<unknown>).map((message) => {
+    const content = (message as { content?: unknown } | null)?.content
+    return typeof content === "string" ? content : JSON.stringify(content ?? "")
+  })
+  const users = (record["messages"] as Array<unknown>).filter((m) => (m as { role?: unknown } | null)?.role === "user")
+  const lastUserContent = (users[users.length - 1] as { content?: unknown } | undefined)?.content
+  const metadata = record["metadata"] as Record<string, unknown> | undefined
+  const requestId = typeof metadata?.["request_id"] === "string" ? metadata["request_id"] : typeof record["user"] === "string" ? record["user"] : undefined
+  const options = record["stream_options"] as { include_usage?: unknown } | undefined
+  return {
+    model: record["model"],
+    stream: record["stream"] === true,
+    includeUsage: options?.include_usage === true,
+    requestId,
+    promptText: texts.join("\n"),
+    lastUser: typeof lastUserContent === "string" ? lastUserContent : "",
+    headers
+  }
+}
+
+const errorBodies: Partial<Record<Behaviour["kind"], { status: number; message: string; type: string; code: string | null }>> = {
+  server_error: { status: 500, message: "The server had an error while processing your request.", type: "server_error", code: null },
+  unavailable: { status: 503, message: "The engine is currently overloaded, please try again later.", type: "server_error", code: null },
+  rate_limit: { status: 429, message: "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded" },
+  context_window: {
+    status: 400,
+    message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens. Please reduce the length of the messages.",
+    type: "invalid_request_error",
+    code: "context_length_exceeded"
+  },
+  content_filter: {
+    status: 400,
+    message: "The response was filtered due to the prompt triggering the content management policy.",
+    type: "invalid_request_error",
+    code: "content_filter"
+  },
+  bad_request: { status: 400, message: "Invalid value for 'temperature'.", type: "invalid_request_error", code: "invalid_value" },
+  auth: { status: 401, message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" },
+  not_found: { status: 404, message: "The model does not exist or you do not have access to it.", type: "invalid_request_error", code: "model_not_found" }
+}
+
+/**
+ * Starts a fake upstream for the life of the scope.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { FakeUpstream } from "effect-llm-router/providers"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const upstream = yield* FakeUpstream.make({ script: { models: { flaky: { sequence: ["rate_limit", "ok"] } } } })
+ *     // point a deployment at upstream.baseUrl with model "flaky" ...
+ *     return upstream.requests("flaky")
+ *   })
+ * )
+ *
+ * @since 0.1.0
+ */
+export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstream, Error, Scope.Scope> =>
+  Effect.gen(function* () {
+    let script: Script = options.script ?? {}
+    let draw = mulberry32(script.seed ?? 1)
+    const requests = new Map<string, number>()
+    const answered = new Map<string, number>()
+    const aborted = new Map<string, number>()
+    const answersByRequestId = new Map<string, number>()
+    const lastHeaders = new Map<string, WireRequest["headers"]>()
+    const waiters = new Set<() => void>()
+    const timers = new Set<NodeJS.Timeout>()
+    const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1)
+
+    const later = (ms: number, res: ServerResponse, then: () => void) => {
+      if (ms <= 0) return then()
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        if (!res.destroyed && !res.writableEnded) then()
+      }, ms)
+      timers.add(timer)
+    }
+
+    const handle = (wire: WireRequest, res: ServerResponse) => {
+      lastHeaders.set(wire.model, wire.headers)
+      const n = requests.get(wire.model) ?? 0
+      requests.set(wire.model, n + 1)
+      const modelScript: ModelScript = script.models?.[wire.model] ?? script.default ?? {}
+      let behaviour = chooseBehaviour(modelScript, n, draw)
+      if (modelScript.contextWindowChars !== undefined && wire.promptText.length > modelScript.contextWindowChars) {
+        behaviour = { kind: "context_window" }
+      }
+      let complete = false
+      res.on("close", () => {
+        if (complete) return
+        bump(aborted, wire.model)
+        for (const waiter of waiters) waiter()
+      })
+      const delivered = () => {
+        complete = true
+        if (behaviour.kind !== "ok") return
+        bump(answered, wire.model)
+        if (wire.requestId !== undefined) bump(answersByRequestId, wire.requestId)
+      }
+      res.on("finish", delivered)
+      const id = `chatcmpl-fake-${wire.model}-${n + 1}`
+      const created = 1_700_000_000
+      const reply = modelScript.reply ?? `echo: ${wire.lastUser.slice(0, 120)}`
+      const pieces = reply.match(/\S+\s*/g) ?? [reply]
+      const usage = {
+        prompt_tokens: Math.ceil(wire.promptText.length / 4),
+        completion_tokens: pieces.length,
+        total_tokens: Math.ceil(wire.promptText.length / 4) + pieces.length
+      }
+      const failDelay = sampleMillis(behaviour.delayMs, draw)
+      const error = errorBodies[behaviour.kind]
+      if (error !== undefined) {
+        return later(failDelay, res, () => {
+          const headers: Record<string, string> = { "content-type": "application/json" }
+          if (behaviour.kind === "rate_limit") {
+            if (behaviour.retryAfterMs !== undefined) headers["retry-after-ms"] = String(behaviour.retryAfterMs)
+            else headers["retry-after"] = String(behaviour.retryAfterSeconds ?? 1)
+          }
+          // Like some real providers, the 401 echoes the key it received: the client must mask it.
+          const authorization = String(wire.headers["authorization"] ?? "").replace(/^Bearer\s+/i, "")
+          const message = behaviour.kind === "auth" ? `${error.message.slice(0, -1)}: ${authorization}.` : error.message
+          res.writeHead(error.status, headers)
+          res.end(JSON.stringify({ error: { message, type: error.type, param: null, code: error.code } }))
+        })
+      }
+      if (behaviour.kind === "hang") return
+      if (behaviour.kind === "reset" || (behaviour.kind === "cut_stream" && !wire.stream)) {
+        return later(failDelay, res, () => res.socket?.destroy())
+      }
+      if (!wire.stream) {
+        return later(sampleMillis(modelScript.latencyMs, draw), res, () => {
+          res.writeHead(200, { "content-type": "application/json" })
+          if (behaviour.kind === "malformed") return res.end(`{"id": "${id}", "choices": [ {"message": `)
+          res.end(
+            JSON.stringify({
+              id,
+              object: "chat.completion",
+              created,
+              model: wire.model,
+              choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }],
+              usage
+            })
+          )
+        })
+      }
+      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+        `data: ${JSON.stringify({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model: wire.model,
+          choices: [{ index: 0, delta, finish_reason: finish }],
+          ...extra
+        })}\n\n`
+      const cutAfter = behaviour.kind === "cut_stream" || behaviour.kind === "reset_stream" ? (behaviour.afterChunks ?? 1) : behaviour.kind === "malformed" ? 1 : Infinity
+      later(sampleMillis(modelScript.ttftMs ?? modelScript.latencyMs, draw), res, () => {
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" })
+        let index = 0
+        const step = () => {
+          if (index >= cutAfter) {
+            if (behaviour.kind === "reset_stream") return res.socket?.destroy()
+            if (behaviour.kind === "malformed") return void res.end(`data: {"choices": [\n\n`)
+            return void res.end()
+          }
+          if (index < pieces.length) {
+            res.write(chunk(index === 0 ? { role: "assistant", content: pieces[index] } : { content: pieces[index] }, null))
+            index += 1
+            return later(sampleMillis(modelScript.interTokenMs, draw), res, step)
+          }
+          res.write(chunk({}, "stop"))
+          if (wire.includeUsage) {
+            res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: wire.model, choices: [], usage })}\n\n`)
+          }
+          res.end("data: [DONE]\n\n")
+        }
+        step()
+      })
+    }
+
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? "/"
+      if (req.method === "GET" && url.endsWith("/models")) {
+        res.writeHead(200, { "content-type": "application/json" })
+        return void res.end(JSON.stringify({ object: "list", data: Object.keys(script.models ?? {}).map((id) => ({ id, object: "model" })) }))
+      }
+      if (req.method !== "POST" || !url.endsWith("/chat/completions")) {
+        res.writeHead(404, { "content-type": "application/json" })
+        return void res.end(JSON.stringify({ error: { message: `no route ${req.method} ${url}`, type: "invalid_request_error", code: null } }))
+      }
+      const parts: Array<Buffer> = []
+      req.on("data", (part: Buffer) => parts.push(part))
+      req.on("end", () => {
+        let wire: WireRequest | undefined
+        try {
+          wire = readWireRequest(JSON.parse(Buffer.concat(parts).toString("utf8")), req.headers)
+        } catch {
+          wire = undefined
+        }
+        if (wire === undefined) {
+          res.writeHead(400, { "content-type": "application/json" })
+          return void res.end(JSON.stringify({ error: { message: "body is not a chat-completions request", type: "invalid_request_error", code: null } }))
+        }
+        handle(wire, res)
+      })
+    })
+    server.keepAliveTimeout = 5_000
+
+    const port = yield* Effect.acquireRelease(
+      Effect.async<number, Error>((resume) => {
+        server.once("error", (error) => resume(Effect.fail(error)))
+        server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          for (const timer of timers) clearTimeout(timer)
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+    )
+
+    const upstream: FakeUpstream = {
+      port,
+      baseUrl: `http://${options.host ?? "127.0.0.1"}:${port}/v1`,
+      requests: (model) => requests.get(model) ?? 0,
+      answered: (model) => answered.get(model) ?? 0,
+      aborted: (model) => aborted.get(model) ?? 0,
+      answersByRequestId,
+      lastHeaders: (model) => lastHeaders.get(model),
+      awaitAborted: (model, count = 1) =>
+        Effect.async<void>((resume) => {
+          const check = () => {
+            if ((aborted.get(model) ?? 0) >= count) {
+              waiters.delete(check)
+              resume(Effect.void)
+            }
+          }
+          waiters.add(check)
+          check()
+          return Effect.sync(() => waiters.delete(check))
+        }),
+      setScript: (next) => {
+        script = next
+        draw = mulberry32(next.seed ?? 1)
+        requests.clear()
+        answered.clear()
+        aborted.clear()
+        answersByRequestId.clear()
+      }
+    }
+    return upstream
+  })

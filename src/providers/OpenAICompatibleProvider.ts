@@ -1,0 +1,249 @@
+/**
+ * The `Provider` for every OpenAI-compatible endpoint, over the official `openai` SDK.
+ *
+ * - the base URL and extra headers come from the deployment; the API key is read as a `Redacted`
+ *   from the environment variable the deployment names, and never logged;
+ * - the SDK's own retries are off (failover decides), and interruption aborts the HTTP request: the
+ *   SDK receives an `AbortSignal` that Effect fires when the fiber is interrupted, so a hedge loser
+ *   or a timed-out attempt closes its socket;
+ * - the deployment's `timeoutMs` bounds a call (non-streaming), or the wait for the first chunk and
+ *   every gap between chunks (streaming);
+ * - responses and chunks are decoded with the wire Schemas; streams ask for
+ *   `stream_options.include_usage` and fall back to counting tokens when the upstream sends none.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Config, Duration, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
+import OpenAI from "openai"
+import type { ChatCompletionRequest, Usage } from "../core/ChatCompletion.ts"
+import { ChatCompletionChunk, ChatCompletionResponse } from "../core/ChatCompletion.ts"
+import type { Deployment } from "../core/Deployment.ts"
+import type { ProviderFailure } from "../core/Errors.ts"
+import { AuthFailed, MalformedResponse, Timeout, Unavailable } from "../core/Errors.ts"
+import { countPromptTokens, countTokens, encodingForModel } from "../core/Tokens.ts"
+import { classifyError, contentFilteredAnswer } from "./classifyError.ts"
+import type { Completion, ProviderShape, ProviderStreamEvent } from "./Provider.ts"
+import { costOf, Provider } from "./Provider.ts"
+
+/** Used when neither the deployment nor the environment names a timeout (matches the SDK). */
+const defaultTimeoutMs = 10 * 60 * 1000
+const defaultBaseUrl = "https://api.openai.com/v1"
+
+const apiKeyOf = (deployment: Deployment): Effect.Effect<Redacted.Redacted<string>, AuthFailed> =>
+  deployment.apiKeyEnv === undefined
+    ? Effect.succeed(Redacted.make("no-key"))
+    : Config.redacted(deployment.apiKeyEnv).pipe(
+        Effect.mapError(
+          () =>
+            new AuthFailed({
+              deployment: deployment.id,
+              message: `${deployment.id}: the environment variable ${deployment.apiKeyEnv} (API key) is not set.`
+            })
+        )
+      )
+
+const decodeResponse = Schema.decodeUnknown(ChatCompletionResponse)
+const decodeChunk = Schema.decodeUnknown(ChatCompletionChunk)
+
+/**
+ * The body sent upstream: the caller's request (already decoded with `ChatCompletionRequest`, and
+ * passed through with the fields the router does not read) with the deployment's model name. The
+ * casts only bridge our readonly Schema types to the SDK's mutable parameter types.
+ */
+const completionBody = (deployment: Deployment, request: ChatCompletionRequest) => {
+  const { stream: _stream, stream_options: _options, ...rest } = request
+  return { ...rest, model: deployment.model, stream: false } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming
+}
+const streamBody = (deployment: Deployment, request: ChatCompletionRequest) => {
+  const { stream: _stream, stream_options: _options, ...rest } = request
+  return {
+    ...rest,
+    model: deployment.model,
+    stream: true,
+    stream_options: { include_usage: true }
+  } as unknown as OpenAI.ChatCompletionCreateParamsStreaming
+}
+
+const countedUsage = (deployment: Deployment, request: ChatCompletionRequest, output: string): Usage => {
+  const encoding = encodingForModel(deployment.model)
+  const prompt = countPromptTokens(request, encoding)
+  const completion = countTokens(output, encoding)
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+}
+
+const timeoutOf = (deployment: Deployment) => deployment.timeoutMs ?? defaultTimeoutMs
+
+/**
+ * Builds the provider. Clients are cached per deployment id and key.
+ *
+ * @since 0.1.0
+ */
+export const make = (): ProviderShape => {
+  const clients = new Map<string, { readonly key: string; readonly client: OpenAI }>()
+  const clientFor = (deployment: Deployment) =>
+    Effect.map(apiKeyOf(deployment), (redacted) => {
+      const key = Redacted.value(redacted)
+      const cacheKey = `${deployment.id}|${deployment.baseUrl ?? ""}`
+      const cached = clients.get(cacheKey)
+      if (cached !== undefined && cached.key === key) return cached.client
+      const client = new OpenAI({
+        apiKey: key,
+        baseURL: deployment.baseUrl ?? defaultBaseUrl,
+        defaultHeaders: deployment.headers ?? {},
+        maxRetries: 0,
+        // A backstop only: Effect's own timeout fires first and aborts the request.
+        timeout: timeoutOf(deployment) + 1_000
+      })
+      clients.set(cacheKey, { key, client })
+      return client
+    })
+
+  const timeoutFailure = (deployment: Deployment, what: string) => () =>
+    new Timeout({
+      deployment: deployment.id,
+      afterMs: timeoutOf(deployment),
+      message: `${deployment.id}: ${what} within ${timeoutOf(deployment)} ms`
+    })
+
+  const complete = (deployment: Deployment, request: ChatCompletionRequest, signal?: AbortSignal) =>
+    Effect.gen(function* () {
+      const client = yield* clientFor(deployment)
+      const started = yield* Clock.currentTimeMillis
+      const context = { deployment: deployment.id, timeoutMs: timeoutOf(deployment), nowMs: started }
+      const raw = yield* Effect.tryPromise({
+        try: (abort) => {
+          const merged = signal === undefined ? abort : AbortSignal.any([abort, signal])
+          return client.chat.completions.create(completionBody(deployment, request), { signal: merged })
+        },
+        catch: (error) => classifyError(error, context)
+      }).pipe(
+        Effect.timeoutFail({ duration: Duration.millis(timeoutOf(deployment)), onTimeout: timeoutFailure(deployment, "no answer") })
+      )
+      const response = yield* decodeResponse(raw).pipe(
+        Effect.mapError(
+          (error) =>
+            new MalformedResponse({
+              deployment: deployment.id,
+              message: `${deployment.id}: the upstream answer is not a chat completion: ${error.message.slice(0, 300)}`
+            })
+        )
+      )
+      const choice = response.choices[0]
+      const refused = contentFilteredAnswer(deployment.id, choice?.finish_reason, choice?.message.content)
+      if (refused !== undefined) return yield* refused
+      const finished = yield* Clock.currentTimeMillis
+      const usage = response.usage ?? countedUsage(deployment, request, choice?.message.content ?? "")
+      const completion: Completion = {
+        response,
+        usage,
+        usageSource: response.usage ? "provider" : "counted",
+        costUsd: costOf(deployment, usage),
+        latencyMs: finished - started
+      }
+      return completion
+    }).pipe(Effect.withSpan("OpenAICompatibleProvider.complete", { attributes: { deployment: deployment.id } }))
+
+  const stream = (deployment: Deployment, request: ChatCompletionRequest): Stream.Stream<ProviderStreamEvent, ProviderFailure> =>
+    Stream.unwrapScoped(
+      Effect.gen(function* () {
+        const client = yield* clientFor(deployment)
+        // Closing the stream's scope (end, error, interruption) aborts the HTTP request.
+        const controller = yield* Effect.acquireRelease(
+          Effect.sync(() => new AbortController()),
+          (controller) => Effect.sync(() => controller.abort())
+        )
+        const started = yield* Clock.currentTimeMillis
+        const context = { deployment: deployment.id, timeoutMs: timeoutOf(deployment), nowMs: started }
+        const idle = Duration.millis(timeoutOf(deployment))
+        const sdkStream = yield* Effect.tryPromise({
+          try: () => client.chat.completions.create(streamBody(deployment, request), { signal: controller.signal }),
+          catch: (error) => classifyError(error, context)
+        }).pipe(Effect.timeoutFail({ duration: idle, onTimeout: timeoutFailure(deployment, "no first chunk") }))
+        const iterator = sdkStream[Symbol.asyncIterator]()
+        const forwardUsage = request.stream_options?.include_usage === true
+        const state = {
+          finished: false,
+          finishReason: null as string | null,
+          sawFinish: false,
+          firstTokenAt: undefined as number | undefined,
+          usage: undefined as Usage | undefined,
+          text: [] as Array<string>
+        }
+        const pull: Effect.Effect<ProviderStreamEvent, Option.Option<ProviderFailure>> = Effect.gen(function* () {
+          while (true) {
+            if (state.finished) return yield* Effect.fail(Option.none())
+            const next = yield* Effect.tryPromise({
+              try: () => iterator.next(),
+              catch: (error) => classifyError(error, context)
+            }).pipe(
+              Effect.timeoutFail({ duration: idle, onTimeout: timeoutFailure(deployment, "no next chunk") }),
+              Effect.mapError(Option.some)
+            )
+            const now = yield* Clock.currentTimeMillis
+            if (next.done === true) {
+              state.finished = true
+              if (!state.sawFinish) {
+                return yield* Effect.fail(
+                  Option.some(
+                    new Unavailable({ deployment: deployment.id, message: `${deployment.id}: the stream ended before its finish_reason` })
+                  )
+                )
+              }
+              const usage = state.usage ?? countedUsage(deployment, request, state.text.join(""))
+              return {
+                _tag: "Summary",
+                summary: {
+                  usage,
+                  usageSource: state.usage ? "provider" : "counted",
+                  costUsd: costOf(deployment, usage),
+                  latencyMs: now - started,
+                  timeToFirstTokenMs: (state.firstTokenAt ?? now) - started,
+                  finishReason: state.finishReason
+                }
+              } as const
+            }
+            const chunk = yield* decodeChunk(next.value).pipe(
+              Effect.mapError((error) =>
+                Option.some(
+                  new MalformedResponse({
+                    deployment: deployment.id,
+                    message: `${deployment.id}: a stream chunk is not a chat-completion chunk: ${error.message.slice(0, 300)}`
+                  })
+                )
+              )
+            )
+            if (chunk.usage) state.usage = chunk.usage
+            for (const choice of chunk.choices) {
+              const content = choice.delta.content
+              if ((content ?? "") !== "" || (choice.delta.tool_calls?.length ?? 0) > 0) state.firstTokenAt ??= now
+              if (content) state.text.push(content)
+              if (choice.finish_reason !== undefined && choice.finish_reason !== null) {
+                state.sawFinish = true
+                state.finishReason = choice.finish_reason
+                const refused = contentFilteredAnswer(deployment.id, choice.finish_reason, state.text.join(""))
+                if (refused !== undefined) return yield* Effect.fail(Option.some(refused))
+              }
+            }
+            if (chunk.choices.length === 0 && !forwardUsage) continue
+            return { _tag: "Chunk", chunk } as const
+          }
+        })
+        return Stream.repeatEffectOption(pull)
+      })
+    ).pipe(Stream.withSpan("OpenAICompatibleProvider.stream", { attributes: { deployment: deployment.id } }))
+
+  return { complete, stream }
+}
+
+/**
+ * The provider layer.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { OpenAICompatibleProvider, Provider } from "effect-llm-router/providers"
+ *
+ * Provider.complete(deployment, request).pipe(Effect.provide(OpenAICompatibleProvider.layer))
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<Provider> = Layer.sync(Provider, make)

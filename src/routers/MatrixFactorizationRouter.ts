@@ -1,0 +1,294 @@
+/**
+ * RouteLLM's matrix-factorisation router: every model has an embedding, the prompt embedding is
+ * projected into the same space, and a model's score is a linear function of their product; the
+ * win rate of the strong model over the weak one is the sigmoid of the score difference.
+ *
+ * Here `score(m, x) = bias[m] + modelVectors[m] · (projection x)`. Training ({@link fit}) is a
+ * reduced-rank ridge regression of every model's scores on the prompt embedding: all models of the
+ * training data inform the shared projection (the point of MF), and a rank of 1–2 keeps what
+ * transfers (how hard a prompt is) rather than what does not (which exam subject it comes from).
+ * RouteLLM's released `mf_gpt4_augmented` checkpoint maps onto the same form
+ * ({@link fromRouteLLMCheckpoint}).
+ *
+ * @since 0.1.0
+ */
+import { Effect, Either } from "effect"
+import type { EmbedderShape } from "../embeddings/Embedder.ts"
+import * as LinearAlgebra from "./LinearAlgebra.ts"
+import * as Safetensors from "./Safetensors.ts"
+import { embedPrompt, sigmoid } from "./RouterSupport.ts"
+import * as Weights from "./Weights.ts"
+import { RouterError } from "./WinRateRouter.ts"
+import type { QualityRouter, WinRateRouter } from "./WinRateRouter.ts"
+
+/**
+ * The parameters of a matrix-factorisation model.
+ *
+ * @since 0.1.0
+ */
+export interface MatrixFactorizationModel {
+  readonly models: ReadonlyArray<string>
+  /** Embedding length the projection expects. */
+  readonly inputDimension: number
+  /** Size of the shared space. */
+  readonly rank: number
+  /** rank × inputDimension, row-major. */
+  readonly projection: Float32Array
+  /** models × rank, row-major. */
+  readonly modelVectors: Float32Array
+  /** One per model. */
+  readonly modelBias: Float32Array
+}
+
+/**
+ * Predicted score of every model for one prompt embedding.
+ *
+ * @since 0.1.0
+ */
+export const scores = (model: MatrixFactorizationModel, embedding: ArrayLike<number>): Float64Array => {
+  const { inputDimension: d, rank: k } = model
+  const latent = new Float64Array(k)
+  for (let r = 0; r < k; r++) {
+    let sum = 0
+    const offset = r * d
+    for (let i = 0; i < d; i++) sum += model.projection[offset + i]! * embedding[i]!
+    latent[r] = sum
+  }
+  const out = new Float64Array(model.models.length)
+  for (let m = 0; m < model.models.length; m++) {
+    let sum = model.modelBias[m]!
+    for (let r = 0; r < k; r++) sum += model.modelVectors[m * k + r]! * latent[r]!
+    out[m] = sum
+  }
+  return out
+}
+
+/**
+ * Training options for {@link fit}.
+ *
+ * @since 0.1.0
+ */
+export interface FitOptions {
+  /** Dimension of the shared model/prompt space. Default 1. */
+  readonly rank?: number
+  /** Ridge penalty on the projection. Default 10. */
+  readonly lambda?: number
+}
+
+/**
+ * Fits the model by reduced-rank ridge regression: ridge from embeddings to every model's centred
+ * score (missing scores imputed with the model's mean), then the fitted outputs are restricted to
+ * their top-`rank` principal directions across models. Deterministic.
+ *
+ * @since 0.1.0
+ */
+export const fit = (
+  embeddings: ReadonlyArray<ArrayLike<number>>,
+  targets: ReadonlyArray<Readonly<Record<string, number>>>,
+  models: ReadonlyArray<string>,
+  options: FitOptions = {}
+): MatrixFactorizationModel => {
+  const rank = Math.min(options.rank ?? 1, models.length)
+  const lambda = options.lambda ?? 10
+  const d = embeddings[0]?.length ?? 0
+  const n = embeddings.length
+  const m = models.length
+  const means = models.map((name) => {
+    const values = targets.map((row) => row[name]).filter((value): value is number => value !== undefined)
+    return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length
+  })
+  const x = LinearAlgebra.fromRows(embeddings.map((row) => [...Array.from(row), 1]), d + 1)
+  const y = LinearAlgebra.fromRows(
+    targets.map((row) => models.map((name, index) => (row[name] ?? means[index]!) - means[index]!)),
+    m
+  )
+  const coefficients = LinearAlgebra.solveSpd(LinearAlgebra.gram(x, lambda, 1), LinearAlgebra.transposeTimes(x, y))
+  const fitted = LinearAlgebra.multiply(x, coefficients)
+  const columnMeans = new Float64Array(m)
+  for (let row = 0; row < n; row++) for (let c = 0; c < m; c++) columnMeans[c]! += fitted.data[row * m + c]! / n
+  for (let row = 0; row < n; row++) for (let c = 0; c < m; c++) fitted.data[row * m + c]! -= columnMeans[c]!
+  const { vectors } = LinearAlgebra.symmetricEigen(LinearAlgebra.transposeTimes(fitted, fitted))
+  // Sign convention: the first factor points towards the models that gain most (largest loading sum).
+  const modelVectors = new Float32Array(m * rank)
+  for (let r = 0; r < rank; r++) {
+    let loading = 0
+    for (let c = 0; c < m; c++) loading += vectors.data[c * m + r]!
+    const sign = loading < 0 ? -1 : 1
+    for (let c = 0; c < m; c++) modelVectors[c * rank + r] = sign * vectors.data[c * m + r]!
+  }
+  const projection = new Float32Array(rank * d)
+  const interceptLatent = new Float64Array(rank)
+  for (let r = 0; r < rank; r++) {
+    for (let i = 0; i <= d; i++) {
+      let sum = 0
+      for (let c = 0; c < m; c++) sum += coefficients.data[i * m + c]! * modelVectors[c * rank + r]!
+      if (i < d) projection[r * d + i] = sum
+      else interceptLatent[r] = sum
+    }
+  }
+  const modelBias = new Float32Array(m)
+  for (let c = 0; c < m; c++) {
+    let sum = means[c]!
+    for (let r = 0; r < rank; r++) sum += modelVectors[c * rank + r]! * interceptLatent[r]!
+    modelBias[c] = sum
+  }
+  return { models, inputDimension: d, rank, projection, modelVectors, modelBias }
+}
+
+/**
+ * Builds the router from a model and the embedder it was trained with. Fails with `RouterError`
+ * (`InvalidInput`) when the strong or weak model is unknown to the model or the embedder's dimension
+ * differs from the model's input.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { MatrixFactorizationRouter, HashingEmbedder } from "effect-llm-router"
+ *
+ * const router = MatrixFactorizationRouter.make({
+ *   model, // from MatrixFactorizationRouter.fit or .load
+ *   embedder: HashingEmbedder.make(),
+ *   strongModel: "gpt-4-1106-preview",
+ *   weakModel: "mistralai/Mixtral-8x7B-Instruct-v0.1"
+ * })
+ *
+ * @since 0.1.0
+ */
+export const make = (options: {
+  readonly model: MatrixFactorizationModel
+  readonly embedder: EmbedderShape
+  readonly strongModel: string
+  readonly weakModel: string
+  readonly name?: string
+}): Effect.Effect<WinRateRouter & QualityRouter, RouterError> => {
+  const name = options.name ?? "mf"
+  const { embedder, model } = options
+  const strong = model.models.indexOf(options.strongModel)
+  const weak = model.models.indexOf(options.weakModel)
+  if (strong < 0 || weak < 0) {
+    return Effect.fail(
+      new RouterError({
+        router: name,
+        reason: "InvalidInput",
+        message: `model "${strong < 0 ? options.strongModel : options.weakModel}" is not among the MF model's ${model.models.length} models (${model.models.slice(0, 8).join(", ")}${model.models.length > 8 ? ", ..." : ""})`
+      })
+    )
+  }
+  if (embedder.dimension !== model.inputDimension) {
+    return Effect.fail(
+      new RouterError({ router: name, reason: "InvalidWeights", message: `MF model expects ${model.inputDimension}-d embeddings but embedder ${embedder.name} gives ${embedder.dimension}-d` })
+    )
+  }
+  const predictScores = (prompt: string) => Effect.map(embedPrompt(name, embedder, prompt), (embedding) => scores(model, embedding))
+  return Effect.succeed({
+    name,
+    models: model.models,
+    winRate: (prompt: string) => Effect.map(predictScores(prompt), (predicted) => sigmoid(predicted[strong]! - predicted[weak]!)),
+    predict: (prompt: string) =>
+      Effect.map(predictScores(prompt), (predicted) => Object.fromEntries(model.models.map((modelName, index) => [modelName, predicted[index]!])))
+  })
+}
+
+/**
+ * Saves a model as a weights manifest plus binary tensors.
+ *
+ * @since 0.1.0
+ */
+export const save = (
+  manifestPath: string,
+  model: MatrixFactorizationModel,
+  metadata: Omit<Weights.WeightsManifest, "format" | "tensors" | "file" | "router" | "models">
+) =>
+  Weights.saveWeights(manifestPath, { ...metadata, router: "mf", models: model.models }, [
+    { name: "projection", shape: [model.rank, model.inputDimension], data: model.projection },
+    { name: "modelVectors", shape: [model.models.length, model.rank], data: model.modelVectors },
+    { name: "modelBias", shape: [model.models.length], data: model.modelBias }
+  ])
+
+/**
+ * Reads an MF model from loaded weights, checking every tensor's shape.
+ *
+ * @since 0.1.0
+ */
+export const fromWeights = Effect.fn("MatrixFactorizationRouter.fromWeights")(function* (weights: Weights.LoadedWeights) {
+  const { manifest } = weights
+  if (manifest.router !== "mf") {
+    return yield* new Weights.WeightsError({ path: weights.path, reason: "WrongRouter", message: `weights ${weights.path} are for router "${manifest.router}", not "mf"` })
+  }
+  const models = manifest.models ?? []
+  if (models.length === 0) return yield* new Weights.WeightsError({ path: weights.path, reason: "InvalidManifest", message: `MF weights ${weights.path} list no models` })
+  const projectionShape = weights.tensors.get("projection")?.shape ?? []
+  const [rank = 0, inputDimension = 0] = projectionShape
+  const projection = yield* Weights.tensor(weights, "projection", [rank, inputDimension])
+  const modelVectors = yield* Weights.tensor(weights, "modelVectors", [models.length, rank])
+  const modelBias = yield* Weights.tensor(weights, "modelBias", [models.length])
+  return { models, inputDimension, rank, projection, modelVectors, modelBias } satisfies MatrixFactorizationModel
+})
+
+/**
+ * Model ids of RouteLLM's MF checkpoints (`routellm/routers/matrix_factorization/model.py`), in id order.
+ *
+ * @since 0.1.0
+ */
+export const ROUTELLM_MODELS: ReadonlyArray<string> = [
+  "RWKV-4-Raven-14B", "alpaca-13b", "chatglm-6b", "chatglm2-6b", "chatglm3-6b", "claude-1", "claude-2.0", "claude-2.1",
+  "claude-instant-1", "codellama-34b-instruct", "deepseek-llm-67b-chat", "dolly-v2-12b", "dolphin-2.2.1-mistral-7b",
+  "falcon-180b-chat", "fastchat-t5-3b", "gemini-pro", "gemini-pro-dev-api", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-0314",
+  "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-4-0125-preview", "gpt-4-0314", "gpt-4-0613", "gpt-4-1106-preview",
+  "gpt4all-13b-snoozy", "guanaco-33b", "koala-13b", "llama-13b", "llama-2-13b-chat", "llama-2-70b-chat", "llama-2-7b-chat",
+  "llama2-70b-steerlm-chat", "mistral-7b-instruct", "mistral-7b-instruct-v0.2", "mistral-medium", "mixtral-8x7b-instruct-v0.1",
+  "mpt-30b-chat", "mpt-7b-chat", "nous-hermes-2-mixtral-8x7b-dpo", "oasst-pythia-12b", "openchat-3.5", "openchat-3.5-0106",
+  "openhermes-2.5-mistral-7b", "palm-2", "pplx-70b-online", "pplx-7b-online", "qwen-14b-chat", "qwen1.5-4b-chat",
+  "qwen1.5-72b-chat", "qwen1.5-7b-chat", "solar-10.7b-instruct-v1.0", "stablelm-tuned-alpha-7b", "starling-lm-7b-alpha",
+  "stripedhyena-nous-7b", "tulu-2-dpo-70b", "vicuna-13b", "vicuna-33b", "vicuna-7b", "wizardlm-13b", "wizardlm-70b",
+  "yi-34b-chat", "zephyr-7b-alpha", "zephyr-7b-beta"
+]
+
+/**
+ * Converts RouteLLM's MF checkpoint (safetensors with `P.weight` [64, dim], `text_proj.0.weight`
+ * [dim, 1536] and `classifier.0.weight` [1, dim]) into a {@link MatrixFactorizationModel}: model
+ * vectors are the L2-normalised rows of `P` scaled by the classifier, exactly as RouteLLM's forward
+ * pass computes `classifier(normalize(P[m]) * text_proj(x))`. Use it with the OpenAI
+ * `text-embedding-3-small` embedder (1536-d).
+ *
+ * @since 0.1.0
+ */
+export const fromRouteLLMCheckpoint = (bytes: Uint8Array, path = "<checkpoint>"): Effect.Effect<MatrixFactorizationModel, Weights.WeightsError> => {
+  const parsed = Safetensors.parse(bytes)
+  if (Either.isLeft(parsed)) {
+    return Effect.fail(new Weights.WeightsError({ path, reason: "Corrupt", message: `${path}: ${parsed.left.message}`, cause: parsed.left }))
+  }
+  const tensors = parsed.right
+  const get = (name: string, check: (shape: ReadonlyArray<number>) => boolean, expected: string) => {
+    const found = tensors.get(name)
+    return found !== undefined && check(found.shape)
+      ? Effect.succeed(found)
+      : Effect.fail(
+          new Weights.WeightsError({
+            path,
+            reason: "ShapeMismatch",
+            message: `${path}: expected tensor "${name}" with shape ${expected}, found ${found === undefined ? "none" : `[${found.shape.join(", ")}]`}`
+          })
+        )
+  }
+  return Effect.gen(function* () {
+    const p = yield* get("P.weight", (shape) => shape.length === 2 && shape[0] === ROUTELLM_MODELS.length, `[${ROUTELLM_MODELS.length}, dim]`)
+    const dim = p.shape[1]!
+    const textProjection = yield* get("text_proj.0.weight", (shape) => shape.length === 2 && shape[0] === dim, `[${dim}, text_dim]`)
+    const classifier = yield* get("classifier.0.weight", (shape) => shape.length === 2 && shape[0] === 1 && shape[1] === dim, `[1, ${dim}]`)
+    const modelVectors = new Float32Array(ROUTELLM_MODELS.length * dim)
+    for (let m = 0; m < ROUTELLM_MODELS.length; m++) {
+      let norm = 0
+      for (let r = 0; r < dim; r++) norm += p.data[m * dim + r]! ** 2
+      const scale = 1 / Math.max(Math.sqrt(norm), 1e-12)
+      for (let r = 0; r < dim; r++) modelVectors[m * dim + r] = p.data[m * dim + r]! * scale * classifier.data[r]!
+    }
+    return {
+      models: ROUTELLM_MODELS,
+      inputDimension: textProjection.shape[1]!,
+      rank: dim,
+      projection: textProjection.data,
+      modelVectors,
+      modelBias: new Float32Array(ROUTELLM_MODELS.length)
+    } satisfies MatrixFactorizationModel
+  })
+}

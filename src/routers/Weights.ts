@@ -1,0 +1,236 @@
+/**
+ * Router weights on disk: a JSON manifest (decoded with Schema) naming the router, the embedder, the
+ * training data, hyper-parameters and measured metrics, next to one little-endian binary file of
+ * tensors (float32 or float16).
+ *
+ * @since 0.1.0
+ */
+import { Data, Effect, Either, Schema } from "effect"
+import { readFileSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/**
+ * Weights could not be read or do not fit the router.
+ *
+ * @since 0.1.0
+ */
+export class WeightsError extends Data.TaggedError("WeightsError")<{
+  readonly path: string
+  readonly reason: "Missing" | "InvalidManifest" | "Corrupt" | "ShapeMismatch" | "WrongRouter"
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/**
+ * Where one tensor lives in the binary file.
+ *
+ * @since 0.1.0
+ */
+export const TensorEntry = Schema.Struct({
+  dtype: Schema.Literal("float32", "float16"),
+  shape: Schema.Array(Schema.Int.pipe(Schema.nonNegative())),
+  /** Byte offset in the binary file. */
+  offset: Schema.Int.pipe(Schema.nonNegative())
+})
+
+/**
+ * The manifest of a weights file.
+ *
+ * @since 0.1.0
+ */
+export const WeightsManifest = Schema.Struct({
+  format: Schema.Literal("effect-llm-router/weights@1"),
+  /** Router kind: `mf`, `classifier`, `knn`, `sw_ranking`, `static-embedder`, ... */
+  router: Schema.String,
+  /** Name of the embedder the router expects (as `--embedder` takes it), if any. */
+  embedder: Schema.optional(Schema.String),
+  /** Binary file with the tensors, relative to the manifest. */
+  file: Schema.String,
+  tensors: Schema.Record({ key: Schema.String, value: TensorEntry }),
+  /** Model names, in the order of the model axis of the tensors. */
+  models: Schema.optional(Schema.Array(Schema.String)),
+  strongModel: Schema.optional(Schema.String),
+  weakModel: Schema.optional(Schema.String),
+  /** Free-form: what data, which hyper-parameters, which metrics, how to reproduce. */
+  training: Schema.optional(Schema.Unknown),
+  hyperParameters: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  metrics: Schema.optional(Schema.Unknown),
+  extra: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
+
+/**
+ * The decoded manifest type.
+ *
+ * @since 0.1.0
+ */
+export type WeightsManifest = typeof WeightsManifest.Type
+
+/**
+ * Loaded weights: the manifest and each tensor as a `Float32Array` with its shape.
+ *
+ * @since 0.1.0
+ */
+export interface LoadedWeights {
+  readonly path: string
+  readonly manifest: WeightsManifest
+  readonly tensors: ReadonlyMap<string, { readonly shape: ReadonlyArray<number>; readonly data: Float32Array }>
+}
+
+/**
+ * The `weights/` folder shipped with the package.
+ *
+ * @since 0.1.0
+ */
+export const shippedWeightsDir: string = fileURLToPath(new URL("../../weights/", import.meta.url))
+
+/**
+ * Decodes an IEEE 754 half-precision value.
+ *
+ * @since 0.1.0
+ */
+export const halfToFloat = (half: number): number => {
+  const sign = half & 0x8000 ? -1 : 1
+  const exponent = (half >> 10) & 0x1f
+  const fraction = half & 0x3ff
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024)
+  if (exponent === 0x1f) return fraction === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024)
+}
+
+/**
+ * Encodes a number as IEEE 754 half precision (round to nearest).
+ *
+ * @since 0.1.0
+ */
+export const floatToHalf = (value: number): number => {
+  const floatView = new Float32Array(1)
+  const intView = new Uint32Array(floatView.buffer)
+  floatView[0] = value
+  const bits = intView[0]!
+  const sign = (bits >>> 16) & 0x8000
+  const exponent = ((bits >>> 23) & 0xff) - 127 + 15
+  let mantissa = bits & 0x7fffff
+  if (exponent <= 0) {
+    if (exponent < -10) return sign
+    mantissa = (mantissa | 0x800000) >> (1 - exponent)
+    return sign | ((mantissa + 0x1000) >> 13)
+  }
+  if (exponent >= 0x1f) return sign | 0x7c00
+  const rounded = sign | (exponent << 10) | ((mantissa + 0x1000) >> 13)
+  return rounded
+}
+
+const elementCount = (shape: ReadonlyArray<number>) => shape.reduce((product, size) => product * size, 1)
+
+/**
+ * Reads and checks a manifest plus its binary file. Errors name the file and what is wrong
+ * (missing file, manifest not matching the schema, tensor past the end of the binary file, ...).
+ *
+ * @since 0.1.0
+ */
+export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestPath: string) {
+  const text = yield* Effect.try({
+    try: () => readFileSync(manifestPath, "utf8"),
+    catch: (cause) => new WeightsError({ path: manifestPath, reason: "Missing", message: `weights manifest not found or unreadable: ${manifestPath}`, cause })
+  })
+  const decoded = Schema.decodeUnknownEither(Schema.parseJson(WeightsManifest))(text)
+  if (Either.isLeft(decoded)) {
+    return yield* new WeightsError({
+      path: manifestPath,
+      reason: "InvalidManifest",
+      message: `weights manifest ${manifestPath} is invalid: ${decoded.left.message}`,
+      cause: decoded.left
+    })
+  }
+  const manifest = decoded.right
+  const binaryPath = join(dirname(manifestPath), manifest.file)
+  const buffer = yield* Effect.try({
+    try: () => readFileSync(binaryPath),
+    catch: (cause) => new WeightsError({ path: binaryPath, reason: "Missing", message: `weights file not found or unreadable: ${binaryPath}`, cause })
+  })
+  const tensors = new Map<string, { shape: ReadonlyArray<number>; data: Float32Array }>()
+  for (const [name, entry] of Object.entries(manifest.tensors)) {
+    const count = elementCount(entry.shape)
+    const bytes = count * (entry.dtype === "float32" ? 4 : 2)
+    if (entry.offset + bytes > buffer.byteLength) {
+      return yield* new WeightsError({
+        path: binaryPath,
+        reason: "Corrupt",
+        message: `tensor "${name}" (${entry.shape.join("×")} ${entry.dtype} at byte ${entry.offset}) runs past the end of ${binaryPath} (${buffer.byteLength} bytes): the file is truncated or does not belong to this manifest`
+      })
+    }
+    const view = new DataView(buffer.buffer, buffer.byteOffset + entry.offset, bytes)
+    const data = new Float32Array(count)
+    for (let index = 0; index < count; index++) {
+      data[index] = entry.dtype === "float32" ? view.getFloat32(index * 4, true) : halfToFloat(view.getUint16(index * 2, true))
+    }
+    if (data.some((value) => !Number.isFinite(value))) {
+      return yield* new WeightsError({ path: binaryPath, reason: "Corrupt", message: `tensor "${name}" in ${binaryPath} contains NaN or infinite values` })
+    }
+    tensors.set(name, { shape: entry.shape, data })
+  }
+  return { path: manifestPath, manifest, tensors } satisfies LoadedWeights
+})
+
+/**
+ * Returns a tensor, checking it exists and has the expected shape (`-1` matches any size).
+ *
+ * @since 0.1.0
+ */
+export const tensor = (weights: LoadedWeights, name: string, shape: ReadonlyArray<number>): Effect.Effect<Float32Array, WeightsError> => {
+  const found = weights.tensors.get(name)
+  if (found === undefined) {
+    return Effect.fail(new WeightsError({ path: weights.path, reason: "ShapeMismatch", message: `weights ${weights.path} have no tensor "${name}"` }))
+  }
+  const matches = found.shape.length === shape.length && shape.every((size, index) => size === -1 || size === found.shape[index])
+  if (!matches) {
+    return Effect.fail(
+      new WeightsError({
+        path: weights.path,
+        reason: "ShapeMismatch",
+        message: `tensor "${name}" in ${weights.path} has shape [${found.shape.join(", ")}], expected [${shape.map((size) => (size === -1 ? "*" : size)).join(", ")}]`
+      })
+    )
+  }
+  return Effect.succeed(found.data)
+}
+
+/**
+ * Writes a manifest and its binary file (tensors concatenated in the given order).
+ *
+ * @since 0.1.0
+ */
+export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
+  manifestPath: string,
+  manifest: Omit<WeightsManifest, "format" | "tensors" | "file"> & { readonly file?: string },
+  tensors: ReadonlyArray<{ readonly name: string; readonly shape: ReadonlyArray<number>; readonly data: ArrayLike<number>; readonly dtype?: "float32" | "float16" }>
+) {
+  const file = manifest.file ?? manifestPath.replace(/\.json$/, "").split("/").pop()! + ".bin"
+  const entries: Record<string, typeof TensorEntry.Type> = {}
+  const chunks: Array<Buffer> = []
+  let offset = 0
+  for (const item of tensors) {
+    const dtype = item.dtype ?? "float32"
+    if (elementCount(item.shape) !== item.data.length) {
+      return yield* new WeightsError({ path: manifestPath, reason: "ShapeMismatch", message: `tensor "${item.name}" has ${item.data.length} values but shape [${item.shape.join(", ")}]` })
+    }
+    const chunk = Buffer.alloc(item.data.length * (dtype === "float32" ? 4 : 2))
+    for (let index = 0; index < item.data.length; index++) {
+      if (dtype === "float32") chunk.writeFloatLE(item.data[index]!, index * 4)
+      else chunk.writeUInt16LE(floatToHalf(item.data[index]!), index * 2)
+    }
+    entries[item.name] = { dtype, shape: [...item.shape], offset }
+    offset += chunk.byteLength
+    chunks.push(chunk)
+  }
+  const full: WeightsManifest = { ...manifest, format: "effect-llm-router/weights@1", file, tensors: entries }
+  yield* Effect.try({
+    try: () => {
+      writeFileSync(join(dirname(manifestPath), file), Buffer.concat(chunks))
+      writeFileSync(manifestPath, JSON.stringify(full, null, 2) + "\n")
+    },
+    catch: (cause) => new WeightsError({ path: manifestPath, reason: "Missing", message: `cannot write weights to ${manifestPath}`, cause })
+  })
+  return full
+})

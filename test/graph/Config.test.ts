@@ -1,0 +1,153 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import type { ConfigError } from "../../src/core/Errors.ts"
+import { attempts } from "../../src/core/Plan.ts"
+import type { RouterResolver } from "../../src/graph/Config.ts"
+import * as RouterConfig from "../../src/graph/Config.ts"
+import * as Router from "../../src/graph/Router.ts"
+import * as State from "../../src/state/index.ts"
+
+/** Resolves any router spec to one whose win rate is the `p=` number written in the prompt. */
+const resolveRouter: RouterResolver = (name, spec) =>
+  spec.type === "fixed"
+    ? Effect.succeed({
+        name,
+        winRate: (prompt: string) => Effect.succeed(Number(/p=([0-9.]+)/.exec(prompt)?.[1] ?? "0"))
+      })
+    : Effect.fail({ _tag: "ConfigError", path: "", message: `unknown router type ${spec.type}` } as ConfigError)
+
+const deployments = [
+  { id: "big@a", provider: "openai-compatible", model: "big", apiKeyEnv: "A_KEY", contextWindow: 8000 },
+  { id: "big@b", provider: "openai-compatible", model: "big", contextWindow: 128000 },
+  { id: "small@a", provider: "openai-compatible", model: "small", inputCostPerToken: 1e-7, outputCostPerToken: 1e-7 }
+]
+
+const good = {
+  version: 1,
+  deployments,
+  routers: { fixed: { type: "fixed" } },
+  routellm: { strong: "strong", weak: "weak" },
+  routes: {
+    strong: { pipeline: { deployments: ["big@a", "big@b"], strategies: [{ type: "contextWindow" }, { type: "cost" }] } },
+    weak: "small@a",
+    main: {
+      fallback: [
+        { retry: { times: 1, route: { threshold: { router: "fixed", threshold: 0.5, strong: { route: "strong" }, weak: { route: "weak" } } } } },
+        { timeout: { ms: 5000, route: { hedge: { delayMs: 100, routes: ["big@b", "small@a"] } } } }
+      ]
+    },
+    byLength: {
+      branch: {
+        classifier: { type: "tokenCount", bands: [{ upTo: 50, route: "short" }], otherwise: "long" },
+        routes: { short: "small@a", long: { route: "strong" } }
+      }
+    }
+  },
+  default: "main"
+}
+
+const decode = (value: unknown) =>
+  Effect.runPromise(Effect.either(RouterConfig.fromValue(value, { resolveRouter })))
+
+const errorOf = async (value: unknown): Promise<ConfigError> => {
+  const result = await decode(value)
+  if (Either.isRight(result)) throw new Error("expected the config to be rejected")
+  return result.left
+}
+
+const withRoute = (route: unknown) => ({ ...good, routes: { ...good.routes, main: route } })
+
+describe("RouterConfig", () => {
+  it("decodes a config into routes that plan like hand-built ones", async () => {
+    const config = Either.getOrThrow(await decode(good))
+    expect(config.defaultRoute).toBe("main")
+    expect([...config.deployments.keys()]).toEqual(["big@a", "big@b", "small@a"])
+    const plan = await Effect.runPromise(
+      Router.plan(config.routes.main!, { model: "main", messages: [{ role: "user", content: "p=0.9 hard question" }] }).pipe(
+        Effect.provide(State.layerMemory)
+      )
+    )
+    // strong pipeline ordered by cost (big@a and big@b have no explicit prices: same model, same table price),
+    // then the hedged fallback.
+    expect(attempts(plan.root).map((a) => a.deployment.id).slice(-2)).toEqual(["big@b", "small@a"])
+    expect(plan.strong).toBe(true)
+    expect(plan.root._tag).toBe("Sequence")
+  })
+
+  it("branches on token count from config", async () => {
+    const config = Either.getOrThrow(await decode(good))
+    const plan = await Effect.runPromise(
+      Router.plan(config.routes.byLength!, { model: "byLength", messages: [{ role: "user", content: "hi" }] }).pipe(
+        Effect.provide(State.layerMemory)
+      )
+    )
+    expect(attempts(plan.root).map((a) => a.deployment.id)).toEqual(["small@a"])
+  })
+
+  it("names the path of a bad field and what was expected", async () => {
+    const error = await errorOf(
+      withRoute({ threshold: { router: "fixed", threshold: "high", strong: "big@a", weak: "small@a" } })
+    )
+    expect(error.path).toBe("routes.main.threshold.threshold")
+    expect(error.message).toMatch(/number/i)
+  })
+
+  it("rejects unknown deployments, routers and routes with what is declared", async () => {
+    const unknownDeployment = await errorOf(withRoute({ fallback: ["big@a", "nope@x"] }))
+    expect(unknownDeployment.path).toBe("routes.main.fallback[1]")
+    expect(unknownDeployment.message).toContain("unknown deployment 'nope@x'")
+    expect(unknownDeployment.message).toContain("big@a, big@b, small@a")
+
+    const unknownRouter = await errorOf(withRoute({ threshold: { router: "mf", threshold: 0.2, strong: "big@a", weak: "small@a" } }))
+    expect(unknownRouter.path).toBe("routes.main.threshold.router")
+
+    const unknownRoute = await errorOf(withRoute({ route: "elsewhere" }))
+    expect(unknownRoute.message).toContain("unknown route 'elsewhere'")
+  })
+
+  it("rejects a route that refers to itself", async () => {
+    const error = await errorOf({ ...good, routes: { a: { route: "b" }, b: { fallback: ["big@a", { route: "a" }] } }, default: "a" })
+    expect(error.message).toContain("refers to itself")
+  })
+
+  it("rejects inlined API keys and tells where keys go", async () => {
+    const error = await errorOf({ ...good, deployments: [{ ...deployments[0], apiKey: "sk-live-123" }] })
+    expect(error.path).toBe("deployments[0].apiKey")
+    expect(error.message).toContain("apiKeyEnv")
+    expect(error.message).not.toContain("sk-live-123")
+  })
+
+  it("rejects unknown node kinds, several keys, and bad strategy specs", async () => {
+    expect((await errorOf(withRoute({ roundRobin: ["big@a"] }))).message).toContain("expected exactly one of")
+    expect((await errorOf(withRoute({ fallback: ["big@a"], retry: {} }))).message).toContain("'fallback', 'retry'")
+    const badStrategy = await errorOf(
+      withRoute({ pipeline: { deployments: ["big@a"], strategies: [{ type: "fastest" }] } })
+    )
+    expect(badStrategy.path.startsWith("routes.main.pipeline.strategies[0]")).toBe(true)
+  })
+
+  it("rejects bad deployments with the field path", async () => {
+    const error = await errorOf({ ...good, deployments: [{ ...deployments[0], contextWindow: -5 }] })
+    expect(error.path).toBe("deployments[0].contextWindow")
+  })
+
+  it("loads YAML and JSON files and reports syntax errors with the file name", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "router-config-"))
+    const json = path.join(dir, "router.json")
+    fs.writeFileSync(json, JSON.stringify(good))
+    const loaded = await Effect.runPromise(RouterConfig.loadWith(json, resolveRouter))
+    expect(Object.keys(loaded.routes).sort()).toEqual(["byLength", "main", "strong", "weak"])
+
+    const yaml = path.join(dir, "broken.yaml")
+    fs.writeFileSync(yaml, "routes:\n  main: [unclosed\n")
+    const broken = await Effect.runPromise(Effect.flip(RouterConfig.loadWith(yaml, resolveRouter)))
+    expect(broken.message).toContain("broken.yaml")
+    expect(broken.message).toContain("invalid YAML")
+
+    const missing = await Effect.runPromise(Effect.flip(RouterConfig.loadWith(path.join(dir, "none.yaml"), resolveRouter)))
+    expect(missing.message).toContain("cannot read config file")
+  })
+})
