@@ -7,12 +7,13 @@ import { Command } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
+import { benchCommand } from "./commands/bench.ts"
 import { routeCommand } from "./commands/route.ts"
 import { reportFailure } from "./exitCodes.ts"
 
 const root = Command.make("llm-router").pipe(
   Command.withDescription("Route LLM requests: plan, serve, score, train, calibrate and benchmark routers"),
-  Command.withSubcommands([routeCommand])
+  Command.withSubcommands([routeCommand, benchCommand])
 )
 
 const cli = Command.run(root, { name: "llm-router", version: "0.1.0" })

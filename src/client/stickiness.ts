@@ -65,7 +65,9 @@ export const reachableDeployments = <R>(route: Route<R>): ReadonlyArray<Deployme
       return [...reachableDeployments(route.strong), ...reachableDeployments(route.weak)]
     case "Select":
     case "Branch":
-      return Object.values(route._tag === "Select" ? route.options : route.routes).flatMap(reachableDeployments)
+      return Object.values(route._tag === "Select" ? route.options : route.routes).flatMap(
+        reachableDeployments
+      )
     case "Fallback":
     case "Hedge":
       return route.routes.flatMap(reachableDeployments)
@@ -118,7 +120,11 @@ export const stickToSession = <R>(
   route: Route<R>,
   request: ChatCompletionRequest,
   key: string
-): Effect.Effect<{ readonly plan: Plan; readonly session: SessionDecision }, never, SessionAffinity | Cooldowns> =>
+): Effect.Effect<
+  { readonly plan: Plan; readonly session: SessionDecision },
+  never,
+  SessionAffinity | Cooldowns
+> =>
   Effect.gen(function* () {
     if (!continuesConversation(request)) {
       return unchanged(plan, { key, stuck: false, summary: `session '${key}': first turn, routed afresh` })
@@ -148,14 +154,22 @@ export const stickToSession = <R>(
       scores: planned?.scores ?? {}
     }
     const rest = without(plan.root, boundTo)
-    const root: PlanNode = rest === undefined ? first : { _tag: "Sequence", path: "$.session", steps: [first, rest] }
+    const root: PlanNode =
+      rest === undefined ? first : { _tag: "Sequence", path: "$.session", steps: [first, rest] }
     const decision: Decision = { path: "$", node: "session", summary }
-    return { plan: { ...plan, root, decisions: [decision, ...plan.decisions] }, session: { key, stuck: true, boundTo, summary } }
+    return {
+      plan: { ...plan, root, decisions: [decision, ...plan.decisions] },
+      session: { key, stuck: true, boundTo, summary }
+    }
   })
 
 /**
  * Records the deployment that answered a session's turn, for its next turns.
  * @since 0.1.0
  */
-export const rememberAnswer = (key: string, route: string, deployment: string): Effect.Effect<void, never, SessionAffinity> =>
+export const rememberAnswer = (
+  key: string,
+  route: string,
+  deployment: string
+): Effect.Effect<void, never, SessionAffinity> =>
   Effect.flatMap(SessionAffinity, (sessions) => Effect.asVoid(sessions.bind(key, route, deployment)))

@@ -4,9 +4,11 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
+import * as ConcatEmbedder from "./ConcatEmbedder.ts"
 import { EmbeddingError } from "./Embedder.ts"
 import type { EmbedderShape } from "./Embedder.ts"
 import * as HashingEmbedder from "./HashingEmbedder.ts"
+import * as OpenAIEmbedder from "./OpenAIEmbedder.ts"
 import * as StaticEmbedder from "./StaticEmbedder.ts"
 import * as UseLiteEmbedder from "./UseLiteEmbedder.ts"
 
@@ -15,7 +17,7 @@ import * as UseLiteEmbedder from "./UseLiteEmbedder.ts"
  *
  * @since 0.1.0
  */
-export const embedderNames: ReadonlyArray<string> = ["static", "hashing", "hashing-<dimension>", "use-lite"]
+export const embedderNames: ReadonlyArray<string> = ["static", "hashing", "hashing-<dimension>", "use-lite", "openai", "openai:<model>", "<a>+<b> (concatenation)"]
 
 /**
  * Builds the embedder called `name`. Unknown names fail with `EmbeddingError` (`InvalidInput`)
@@ -24,12 +26,17 @@ export const embedderNames: ReadonlyArray<string> = ["static", "hashing", "hashi
  * @since 0.1.0
  */
 export const makeEmbedder = (name: string): Effect.Effect<EmbedderShape, EmbeddingError> => {
+  if (name.includes("+")) {
+    return Effect.map(Effect.forEach(name.split("+"), (part) => makeEmbedder(part)), ConcatEmbedder.make)
+  }
   const hashing = /^hashing(?:-(\d+))?$/.exec(name)
   if (hashing !== null) {
     return HashingEmbedder.makeEffect(hashing[1] === undefined ? {} : { dimension: Number(hashing[1]) })
   }
   if (name === UseLiteEmbedder.NAME) return UseLiteEmbedder.make()
   if (name === StaticEmbedder.NAME) return StaticEmbedder.make()
+  if (name === "openai") return OpenAIEmbedder.makeFromConfig()
+  if (name.startsWith("openai:")) return OpenAIEmbedder.makeFromConfig(name.slice("openai:".length))
   return Effect.fail(
     new EmbeddingError({ reason: "InvalidInput", message: `unknown embedder "${name}"; known: ${embedderNames.join(", ")}` })
   )

@@ -13,7 +13,11 @@ import type { Attempt, PlanNode, Sequence } from "../core/Plan.ts"
  * A plan attempt of one deployment.
  * @since 0.1.0
  */
-export const attempt = (deployment: Deployment, path: string = deployment.id, reasons: ReadonlyArray<string> = []): Attempt => ({
+export const attempt = (
+  deployment: Deployment,
+  path: string = deployment.id,
+  reasons: ReadonlyArray<string> = []
+): Attempt => ({
   _tag: "Attempt",
   deployment,
   path,
@@ -31,7 +35,11 @@ export const attempt = (deployment: Deployment, path: string = deployment.id, re
  *
  * @since 0.1.0
  */
-export const generic = (steps: ReadonlyArray<PlanNode>, on?: ReadonlyArray<FailureKind>, path = "fallback"): Sequence => ({
+export const generic = (
+  steps: ReadonlyArray<PlanNode>,
+  on?: ReadonlyArray<FailureKind>,
+  path = "fallback"
+): Sequence => ({
   _tag: "Sequence",
   path,
   steps,
@@ -44,11 +52,21 @@ export const generic = (steps: ReadonlyArray<PlanNode>, on?: ReadonlyArray<Failu
  * window are kept last.
  * @since 0.1.0
  */
-export const contextWindow = (primary: PlanNode, candidates: ReadonlyArray<Deployment>, primaryWindow?: number): Sequence => {
+export const contextWindow = (
+  primary: PlanNode,
+  candidates: ReadonlyArray<Deployment>,
+  primaryWindow?: number
+): Sequence => {
   const larger = candidates
-    .filter((d) => primaryWindow === undefined || d.contextWindow === undefined || d.contextWindow > primaryWindow)
+    .filter(
+      (d) => primaryWindow === undefined || d.contextWindow === undefined || d.contextWindow > primaryWindow
+    )
     .sort((a, b) => (a.contextWindow ?? Infinity) - (b.contextWindow ?? Infinity))
-  return generic([primary, ...larger.map((d) => attempt(d, `context-window-fallback.${d.id}`, ["larger context window"]))], ["ContextWindowExceeded"], "context-window-fallback")
+  return generic(
+    [primary, ...larger.map((d) => attempt(d, `context-window-fallback.${d.id}`, ["larger context window"]))],
+    ["ContextWindowExceeded"],
+    "context-window-fallback"
+  )
 }
 
 /**
@@ -58,7 +76,10 @@ export const contextWindow = (primary: PlanNode, candidates: ReadonlyArray<Deplo
  */
 export const contentPolicy = (primary: PlanNode, alternates: ReadonlyArray<Deployment>): Sequence =>
   generic(
-    [primary, ...alternates.map((d) => attempt(d, `content-policy-fallback.${d.id}`, ["content-policy fallback"]))],
+    [
+      primary,
+      ...alternates.map((d) => attempt(d, `content-policy-fallback.${d.id}`, ["content-policy fallback"]))
+    ],
     ["ContentFiltered"],
     "content-policy-fallback"
   )

@@ -24,6 +24,7 @@ import type { Attempt, HedgeStep, PlanNode, Sequence } from "../core/Plan.ts"
 import { Cooldowns } from "../state/Cooldowns.ts"
 import { LatencyStats } from "../state/LatencyStats.ts"
 import { UsageCounters } from "../state/UsageCounters.ts"
+import { withDeadline } from "../providers/Deadline.ts"
 import * as RetrySchedule from "./RetrySchedule.ts"
 import type { AttemptRecord } from "./Trace.ts"
 
@@ -32,7 +33,10 @@ import type { AttemptRecord } from "./Trace.ts"
  * Internal to execution: skipped attempts never reach the caller as errors.
  * @since 0.1.0
  */
-export class Skipped extends Data.TaggedError("Skipped")<{ readonly deployment: string; readonly reason: string }> {}
+export class Skipped extends Data.TaggedError("Skipped")<{
+  readonly deployment: string
+  readonly reason: string
+}> {}
 
 /** @since 0.1.0 */
 export type NodeFailure = ProviderFailure | Skipped
@@ -56,7 +60,10 @@ export const makeExecution = (maxAttempts: number): Effect.Effect<Execution> =>
     attemptsMade: Ref.make(0),
     records: Ref.make<ReadonlyArray<AttemptRecord>>([]),
     failures: Ref.make<ReadonlyArray<ProviderFailure>>([]),
-    exceededWindow: Ref.make<{ readonly window: number; readonly deployments: ReadonlyArray<string> }>({ window: 0, deployments: [] })
+    exceededWindow: Ref.make<{ readonly window: number; readonly deployments: ReadonlyArray<string> }>({
+      window: 0,
+      deployments: []
+    })
   }).pipe(Effect.map((refs) => ({ maxAttempts, ...refs })))
 
 /** @since 0.1.0 */
@@ -80,7 +87,13 @@ const failureMessage = (failure: ProviderFailure) => failure.message
  * Records a failed attempt in the trace and in state (circuit breaker, usage, latency for timeouts).
  * @since 0.1.0
  */
-export const recordFailure = (execution: Execution, attempt: Attempt, failure: ProviderFailure, startedAtMs: number, outcome: AttemptRecord["outcome"] = "failed") =>
+export const recordFailure = (
+  execution: Execution,
+  attempt: Attempt,
+  failure: ProviderFailure,
+  startedAtMs: number,
+  outcome: AttemptRecord["outcome"] = "failed"
+) =>
   Effect.gen(function* () {
     const cooldowns = yield* Cooldowns
     const usage = yield* UsageCounters
@@ -100,7 +113,8 @@ export const recordFailure = (execution: Execution, attempt: Attempt, failure: P
     yield* cooldowns.recordFailure(id, failure._tag)
     yield* usage.record(id, 0)
     // A timeout is a latency observation too: latency-based balancing should see it.
-    if (failure._tag === "Timeout") yield* latency.record(id, { latencyMs: now - startedAtMs, outputTokens: 0 })
+    if (failure._tag === "Timeout")
+      yield* latency.record(id, { latencyMs: now - startedAtMs, outputTokens: 0 })
     if (failure._tag === "ContextWindowExceeded") {
       const window = attempt.deployment.contextWindow ?? 0
       yield* Ref.update(execution.exceededWindow, (current) => ({
@@ -112,28 +126,51 @@ export const recordFailure = (execution: Execution, attempt: Attempt, failure: P
 
 const skip = (execution: Execution, attempt: Attempt, reason: string) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    addRecord(execution, { deployment: attempt.deployment.id, path: attempt.path, outcome: "skipped", message: reason, startedAtMs: now }).pipe(
-      Effect.zipRight(Effect.fail(new Skipped({ deployment: attempt.deployment.id, reason })))
-    )
+    addRecord(execution, {
+      deployment: attempt.deployment.id,
+      path: attempt.path,
+      outcome: "skipped",
+      message: reason,
+      startedAtMs: now
+    }).pipe(Effect.zipRight(Effect.fail(new Skipped({ deployment: attempt.deployment.id, reason }))))
   )
 
-const windowTooSmall = (deployment: Deployment, exceeded: { readonly window: number; readonly deployments: ReadonlyArray<string> }) =>
+const windowTooSmall = (
+  deployment: Deployment,
+  exceeded: { readonly window: number; readonly deployments: ReadonlyArray<string> }
+) =>
   exceeded.deployments.includes(deployment.id) ||
-  (exceeded.window > 0 && deployment.contextWindow !== undefined && deployment.contextWindow <= exceeded.window)
+  (exceeded.window > 0 &&
+    deployment.contextWindow !== undefined &&
+    deployment.contextWindow <= exceeded.window)
 
-const tryAttempt = <A, R>(execution: Execution, calls: CallDeployment<A, R>, attempt: Attempt, timeoutMs?: number) =>
+const tryAttempt = <A, R>(
+  execution: Execution,
+  calls: CallDeployment<A, R>,
+  attempt: Attempt,
+  timeoutMs?: number
+) =>
   Effect.gen(function* () {
     const id = attempt.deployment.id
     const exceeded = yield* Ref.get(execution.exceededWindow)
     if (windowTooSmall(attempt.deployment, exceeded)) {
-      return yield* skip(execution, attempt, `context window not larger than the ${exceeded.window}-token window already exceeded`)
+      return yield* skip(
+        execution,
+        attempt,
+        `context window not larger than the ${exceeded.window}-token window already exceeded`
+      )
     }
     const made = yield* Ref.get(execution.attemptsMade)
-    if (made >= execution.maxAttempts) return yield* skip(execution, attempt, `attempt budget of ${execution.maxAttempts} spent`)
+    if (made >= execution.maxAttempts)
+      return yield* skip(execution, attempt, `attempt budget of ${execution.maxAttempts} spent`)
     const cooldowns = yield* Cooldowns
     if (!(yield* cooldowns.acquire(id))) {
       const state = yield* cooldowns.state(id)
-      return yield* skip(execution, attempt, state._tag === "Open" ? `circuit open: ${state.reason}` : "circuit half-open: a probe is in flight")
+      return yield* skip(
+        execution,
+        attempt,
+        state._tag === "Open" ? `circuit open: ${state.reason}` : "circuit half-open: a probe is in flight"
+      )
     }
     yield* Ref.update(execution.attemptsMade, (n) => n + 1)
     const startedAtMs = yield* Clock.currentTimeMillis
@@ -141,21 +178,41 @@ const tryAttempt = <A, R>(execution: Execution, calls: CallDeployment<A, R>, att
     const bounded =
       timeoutMs === undefined
         ? call
-        : Effect.timeoutFail(call, {
-            duration: Duration.millis(timeoutMs),
-            onTimeout: () => new Timeout({ deployment: id, afterMs: timeoutMs, message: `${id}: no answer within the attempt timeout of ${timeoutMs} ms` })
-          })
+        : withDeadline(
+            call,
+            timeoutMs,
+            () =>
+              new Timeout({
+                deployment: id,
+                afterMs: timeoutMs,
+                message: `${id}: no answer within the attempt timeout of ${timeoutMs} ms`
+              })
+          )
     return yield* bounded.pipe(
       Effect.tapError((failure) => recordFailure(execution, attempt, failure, startedAtMs)),
       Effect.onInterrupt(() =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          addRecord(execution, { deployment: id, path: attempt.path, outcome: "cancelled", startedAtMs, latencyMs: now - startedAtMs })
+          addRecord(execution, {
+            deployment: id,
+            path: attempt.path,
+            outcome: "cancelled",
+            startedAtMs,
+            latencyMs: now - startedAtMs
+          })
         )
       )
     )
-  }).pipe(Effect.withSpan("Runner.attempt", { attributes: { deployment: attempt.deployment.id, path: attempt.path } }))
+  }).pipe(
+    Effect.withSpan("Runner.attempt", {
+      attributes: { deployment: attempt.deployment.id, path: attempt.path }
+    })
+  )
 
-const runSequence = <A, R>(execution: Execution, calls: CallDeployment<A, R>, node: Sequence): Effect.Effect<A, NodeFailure, R | Dependencies> =>
+const runSequence = <A, R>(
+  execution: Execution,
+  calls: CallDeployment<A, R>,
+  node: Sequence
+): Effect.Effect<A, NodeFailure, R | Dependencies> =>
   Effect.gen(function* () {
     let last: NodeFailure = new Skipped({ deployment: node.path, reason: "empty fallback sequence" })
     for (const [index, step] of node.steps.entries()) {
@@ -164,31 +221,43 @@ const runSequence = <A, R>(execution: Execution, calls: CallDeployment<A, R>, no
       last = result.left
       const isLast = index === node.steps.length - 1
       if (isLast) break
-      if (last._tag !== "Skipped" && node.fallbackOn !== undefined && !node.fallbackOn.includes(last._tag)) break
+      if (last._tag !== "Skipped" && node.fallbackOn !== undefined && !node.fallbackOn.includes(last._tag))
+        break
     }
     return yield* Effect.fail(last)
   })
 
-const runHedge = <A, R>(execution: Execution, calls: CallDeployment<A, R>, node: HedgeStep): Effect.Effect<A, NodeFailure, R | Dependencies> =>
+const runHedge = <A, R>(
+  execution: Execution,
+  calls: CallDeployment<A, R>,
+  node: HedgeStep
+): Effect.Effect<A, NodeFailure, R | Dependencies> =>
   Effect.gen(function* () {
     const won = yield* Ref.make(false)
     // A success claims the win atomically; a late second success is released and counts as lost.
     const claim = (value: A) =>
       Effect.flatMap(Ref.getAndSet(won, true), (already) =>
         already
-          ? Effect.zipRight(calls.discard(value), Effect.fail(new Skipped({ deployment: node.path, reason: "lost the hedge race" })))
+          ? Effect.zipRight(
+              calls.discard(value),
+              Effect.fail(new Skipped({ deployment: node.path, reason: "lost the hedge race" }))
+            )
           : Effect.succeed(value)
       )
-    const branch = (step: PlanNode) => Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(execute(execution, calls, step)), claim))
+    const branch = (step: PlanNode) =>
+      Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(execute(execution, calls, step)), claim))
     const hedged = (steps: ReadonlyArray<PlanNode>): Effect.Effect<A, NodeFailure, R | Dependencies> => {
       const [first, ...rest] = steps
-      if (first === undefined) return Effect.fail(new Skipped({ deployment: node.path, reason: "empty hedge" }))
+      if (first === undefined)
+        return Effect.fail(new Skipped({ deployment: node.path, reason: "empty hedge" }))
       if (rest.length === 0) return branch(first)
       return Effect.gen(function* () {
         const firstFailed = yield* Effect.makeLatch(false)
         const primary = branch(first).pipe(Effect.tapError(() => firstFailed.open))
         // The next step starts after the delay, or at once if the first one failed before it.
-        const backup = Effect.raceFirst(Effect.sleep(Duration.millis(node.delayMs)), firstFailed.await).pipe(Effect.zipRight(hedged(rest)))
+        const backup = Effect.raceFirst(Effect.sleep(Duration.millis(node.delayMs)), firstFailed.await).pipe(
+          Effect.zipRight(hedged(rest))
+        )
         return yield* Effect.race(primary, backup)
       })
     }
@@ -202,7 +271,11 @@ export type Dependencies = Cooldowns | UsageCounters | LatencyStats
  * Executes a plan node.
  * @since 0.1.0
  */
-export const execute = <A, R>(execution: Execution, calls: CallDeployment<A, R>, node: PlanNode): Effect.Effect<A, NodeFailure, R | Dependencies> => {
+export const execute = <A, R>(
+  execution: Execution,
+  calls: CallDeployment<A, R>,
+  node: PlanNode
+): Effect.Effect<A, NodeFailure, R | Dependencies> => {
   switch (node._tag) {
     case "Attempt":
       return tryAttempt(execution, calls, node)
@@ -211,13 +284,28 @@ export const execute = <A, R>(execution: Execution, calls: CallDeployment<A, R>,
     case "Hedge":
       return runHedge(execution, calls, node)
     case "Retry":
-      return Effect.retry(execute(execution, calls, node.node), RetrySchedule.fromPolicy<NodeFailure>(node.policy))
+      return Effect.retry(
+        execute(execution, calls, node.node),
+        RetrySchedule.fromPolicy<NodeFailure>(node.policy)
+      )
     case "Timeout": {
       if (node.node._tag === "Attempt") return tryAttempt(execution, calls, node.node, node.ms)
-      return Effect.timeoutFail(execute(execution, calls, node.node), {
-        duration: Duration.millis(node.ms),
-        onTimeout: () => new Timeout({ deployment: node.path, afterMs: node.ms, message: `${node.path}: no answer within ${node.ms} ms` })
-      }).pipe(Effect.tapError((failure) => (failure._tag === "Timeout" && failure.deployment === node.path ? Ref.update(execution.failures, (all) => [...all, failure]) : Effect.void)))
+      return withDeadline(
+        execute(execution, calls, node.node),
+        node.ms,
+        () =>
+          new Timeout({
+            deployment: node.path,
+            afterMs: node.ms,
+            message: `${node.path}: no answer within ${node.ms} ms`
+          })
+      ).pipe(
+        Effect.tapError((failure) =>
+          failure._tag === "Timeout" && failure.deployment === node.path
+            ? Ref.update(execution.failures, (all) => [...all, failure])
+            : Effect.void
+        )
+      )
     }
   }
 }

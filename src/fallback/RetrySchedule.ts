@@ -16,7 +16,10 @@ import type { RetryPolicy } from "../core/Plan.ts"
  * Whether a failure is worth retrying on the same step under a policy.
  * @since 0.1.0
  */
-export const isRetryable = (policy: RetryPolicy, failure: { readonly _tag: string }): failure is ProviderFailure => {
+export const isRetryable = (
+  policy: RetryPolicy,
+  failure: { readonly _tag: string }
+): failure is ProviderFailure => {
   if (!(policy.retryOn as ReadonlyArray<string>).includes(failure._tag)) return false
   if (failure._tag === "RateLimited" && policy.honourRetryAfter) {
     const after = (failure as { retryAfterMs?: number }).retryAfterMs
@@ -29,11 +32,17 @@ export const isRetryable = (policy: RetryPolicy, failure: { readonly _tag: strin
  * The delay before a retry: the backoff, or the provider's Retry-After when longer (capped).
  * @since 0.1.0
  */
-export const retryDelay = (policy: RetryPolicy, failure: { readonly _tag: string }, backoff: Duration.Duration): Duration.Duration => {
+export const retryDelay = (
+  policy: RetryPolicy,
+  failure: { readonly _tag: string },
+  backoff: Duration.Duration
+): Duration.Duration => {
   const capped = Duration.min(backoff, Duration.millis(policy.maxDelayMs))
   if (!policy.honourRetryAfter || failure._tag !== "RateLimited") return capped
   const after = (failure as { retryAfterMs?: number }).retryAfterMs
-  return after === undefined ? capped : Duration.max(capped, Duration.millis(Math.min(after, policy.maxDelayMs)))
+  return after === undefined
+    ? capped
+    : Duration.max(capped, Duration.millis(Math.min(after, policy.maxDelayMs)))
 }
 
 /**
@@ -48,7 +57,9 @@ export const retryDelay = (policy: RetryPolicy, failure: { readonly _tag: string
  *
  * @since 0.1.0
  */
-export const fromPolicy = <E extends { readonly _tag: string }>(policy: RetryPolicy): Schedule.Schedule<unknown, E> => {
+export const fromPolicy = <E extends { readonly _tag: string }>(
+  policy: RetryPolicy
+): Schedule.Schedule<unknown, E> => {
   const exponential = Schedule.exponential(Duration.millis(Math.max(1, policy.baseDelayMs)))
   const backoff =
     policy.jitter > 0

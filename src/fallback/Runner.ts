@@ -11,8 +11,8 @@
  *
  * @since 0.1.0
  */
-import type { Scope } from "effect"
-import { Chunk, Clock, Deferred, Effect, Exit, Option, Ref, Scope as ScopeModule, Stream } from "effect"
+import type { Scope, Chunk } from "effect"
+import { Clock, Deferred, Effect, Exit, Option, Ref, Scope as ScopeModule, Stream } from "effect"
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { Deployment } from "../core/Deployment.ts"
 import type { ProviderFailure } from "../core/Errors.ts"
@@ -51,14 +51,22 @@ export const defaultMaxAttempts = 8
 export type Requirements = Provider | RouterState
 
 const withDeadline = (plan: Plan, options: RunOptions): PlanNode =>
-  options.timeoutMs === undefined ? plan.root : { _tag: "Sequence", path: plan.route, steps: [{ _tag: "Timeout", path: plan.route, ms: options.timeoutMs, node: plan.root }] }
+  options.timeoutMs === undefined
+    ? plan.root
+    : {
+        _tag: "Sequence",
+        path: plan.route,
+        steps: [{ _tag: "Timeout", path: plan.route, ms: options.timeoutMs, node: plan.root }]
+      }
 
 const allFailed = (route: string, execution: Execution) =>
   Effect.gen(function* () {
     const failures = yield* Ref.get(execution.failures)
     const records = yield* Ref.get(execution.records)
     const made = failures.map((failure) => `${failure.deployment}: ${failure._tag}`).join(", ")
-    const skipped = records.filter((r) => r.outcome === "skipped").map((r) => `${r.deployment} (${r.message ?? "skipped"})`)
+    const skipped = records
+      .filter((r) => r.outcome === "skipped")
+      .map((r) => `${r.deployment} (${r.message ?? "skipped"})`)
     const message =
       failures.length === 0
         ? `No deployment of route ${route} could be tried: ${skipped.join("; ") || "the plan is empty"}. Retry later or add deployments.`
@@ -66,7 +74,15 @@ const allFailed = (route: string, execution: Execution) =>
     return yield* Effect.fail(new AllAttemptsFailed({ route, message, failures }))
   })
 
-const recordSuccess = (deployment: Deployment, result: { readonly latencyMs: number; readonly usage: Completion["usage"]; readonly costUsd: number | undefined; readonly timeToFirstTokenMs?: number }) =>
+const recordSuccess = (
+  deployment: Deployment,
+  result: {
+    readonly latencyMs: number
+    readonly usage: Completion["usage"]
+    readonly costUsd: number | undefined
+    readonly timeToFirstTokenMs?: number
+  }
+) =>
   Effect.gen(function* () {
     const cooldowns = yield* Cooldowns
     const latency = yield* LatencyStats
@@ -79,10 +95,17 @@ const recordSuccess = (deployment: Deployment, result: { readonly latencyMs: num
       ...(result.timeToFirstTokenMs === undefined ? {} : { timeToFirstTokenMs: result.timeToFirstTokenMs })
     })
     yield* usage.record(deployment.id, result.usage.total_tokens)
-    if (result.costUsd !== undefined) yield* spend.record([`deployment:${deployment.id}`, `provider:${deployment.provider}`], result.costUsd)
+    if (result.costUsd !== undefined)
+      yield* spend.record([`deployment:${deployment.id}`, `provider:${deployment.provider}`], result.costUsd)
   })
 
-const traceOf = (route: string, records: ReadonlyArray<AttemptRecord>, startedAtMs: number, now: number, extra: Partial<RunTrace> = {}): RunTrace => ({
+const traceOf = (
+  route: string,
+  records: ReadonlyArray<AttemptRecord>,
+  startedAtMs: number,
+  now: number,
+  extra: Partial<RunTrace> = {}
+): RunTrace => ({
   route,
   attempts: records,
   latencyMs: now - startedAtMs,
@@ -105,9 +128,15 @@ const traceOf = (route: string, records: ReadonlyArray<AttemptRecord>, startedAt
  *
  * @since 0.1.0
  */
-export const run: (plan: Plan, request: ChatCompletionRequest, options?: RunOptions) => Effect.Effect<RunResult, AllAttemptsFailed, Requirements> = Effect.fn(
-  "Runner.run"
-)(function* (plan: Plan, request: ChatCompletionRequest, options: RunOptions = {}) {
+export const run: (
+  plan: Plan,
+  request: ChatCompletionRequest,
+  options?: RunOptions
+) => Effect.Effect<RunResult, AllAttemptsFailed, Requirements> = Effect.fn("Runner.run")(function* (
+  plan: Plan,
+  request: ChatCompletionRequest,
+  options: RunOptions = {}
+) {
   const provider = yield* Provider
   const inFlight = yield* InFlight
   const execution = yield* makeExecution(options.maxAttempts ?? defaultMaxAttempts)
@@ -170,10 +199,16 @@ interface OpenedStream {
 }
 
 const carriesContent = (chunk: ChatCompletionChunk) =>
-  chunk.choices.some((c) => (c.delta.content ?? "") !== "" || (c.delta.tool_calls?.length ?? 0) > 0 || (c.finish_reason ?? null) !== null) ||
+  chunk.choices.some(
+    (c) =>
+      (c.delta.content ?? "") !== "" ||
+      (c.delta.tool_calls?.length ?? 0) > 0 ||
+      (c.finish_reason ?? null) !== null
+  ) ||
   (chunk.choices.length === 0 && chunk.usage !== undefined && chunk.usage !== null)
 
-const endedEarly = (deployment: string) => new Unavailable({ deployment, message: `${deployment}: the stream ended before its last chunk` })
+const endedEarly = (deployment: string) =>
+  new Unavailable({ deployment, message: `${deployment}: the stream ended before its last chunk` })
 
 /** Opens an upstream stream and holds its chunks back until one carries content. */
 const openAttempt = (request: ChatCompletionRequest, attempt: Attempt, startedAtMs: number) =>
@@ -203,122 +238,138 @@ const openAttempt = (request: ChatCompletionRequest, attempt: Attempt, startedAt
  *
  * @since 0.1.0
  */
-export const open: (plan: Plan, request: ChatCompletionRequest, options?: RunOptions) => Effect.Effect<StreamRun, AllAttemptsFailed, Requirements | Scope.Scope> = Effect.fn(
-  "Runner.open"
-)(function* (plan: Plan, request: ChatCompletionRequest, options: RunOptions = {}) {
-  const execution = yield* makeExecution(options.maxAttempts ?? defaultMaxAttempts)
-  const startedAtMs = yield* Clock.currentTimeMillis
-  const context = yield* Effect.context<Requirements>()
-  const calls = {
-    call: (attempt: Attempt, attemptStartedAtMs: number) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function* () {
-          const scope = yield* ScopeModule.make()
-          const exit = yield* Effect.exit(restore(ScopeModule.extend(openAttempt(request, attempt, attemptStartedAtMs), scope)))
-          if (Exit.isFailure(exit)) {
-            yield* ScopeModule.close(scope, exit)
-            return yield* Effect.failCause(exit.cause)
-          }
-          const opened: OpenedStream = { ...exit.value, scope }
-          return opened
-        })
-      ),
-    discard: (opened: OpenedStream) => ScopeModule.close(opened.scope, Exit.void)
-  }
-  const outcome = yield* Effect.either(execute(execution, calls, withDeadline(plan, options)))
-  if (outcome._tag === "Left") return yield* allFailed(plan.route, execution)
-  const opened = outcome.right
-  const { attempt } = opened
-  const deployment = attempt.deployment
-  const streaming: AttemptRecord = {
-    deployment: deployment.id,
-    path: attempt.path,
-    outcome: "streaming",
-    startedAtMs: opened.startedAtMs,
-    timeToFirstTokenMs: opened.timeToFirstTokenMs
-  }
-  yield* addRecord(execution, streaming)
-  const openedAt = yield* Clock.currentTimeMillis
-  const traceSoFar = traceOf(plan.route, yield* Ref.get(execution.records), startedAtMs, openedAt, {
-    answeredBy: deployment.id,
-    timeToFirstTokenMs: openedAt - startedAtMs
-  })
-  const done = yield* Deferred.make<RunTrace, StreamInterrupted>()
-  const settle = (record: AttemptRecord, extra: Partial<RunTrace>) =>
-    Effect.gen(function* () {
-      yield* Ref.update(execution.records, (records) => records.map((r) => (r === streaming ? record : r)))
-      const now = yield* Clock.currentTimeMillis
-      const trace = traceOf(plan.route, yield* Ref.get(execution.records), startedAtMs, now, {
-        answeredBy: deployment.id,
-        timeToFirstTokenMs: traceSoFar.timeToFirstTokenMs ?? 0,
-        ...extra
-      })
-      return trace
+export const open: (
+  plan: Plan,
+  request: ChatCompletionRequest,
+  options?: RunOptions
+) => Effect.Effect<StreamRun, AllAttemptsFailed, Requirements | Scope.Scope> = Effect.fn("Runner.open")(
+  function* (plan: Plan, request: ChatCompletionRequest, options: RunOptions = {}) {
+    const execution = yield* makeExecution(options.maxAttempts ?? defaultMaxAttempts)
+    const startedAtMs = yield* Clock.currentTimeMillis
+    const context = yield* Effect.context<Requirements>()
+    const calls = {
+      call: (attempt: Attempt, attemptStartedAtMs: number) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function* () {
+            const scope = yield* ScopeModule.make()
+            const exit = yield* Effect.exit(
+              restore(ScopeModule.extend(openAttempt(request, attempt, attemptStartedAtMs), scope))
+            )
+            if (Exit.isFailure(exit)) {
+              yield* ScopeModule.close(scope, exit)
+              return yield* Effect.failCause(exit.cause)
+            }
+            const opened: OpenedStream = { ...exit.value, scope }
+            return opened
+          })
+        ),
+      discard: (opened: OpenedStream) => ScopeModule.close(opened.scope, Exit.void)
+    }
+    const outcome = yield* Effect.either(execute(execution, calls, withDeadline(plan, options)))
+    if (outcome._tag === "Left") return yield* allFailed(plan.route, execution)
+    const opened = outcome.right
+    const { attempt } = opened
+    const deployment = attempt.deployment
+    const streaming: AttemptRecord = {
+      deployment: deployment.id,
+      path: attempt.path,
+      outcome: "streaming",
+      startedAtMs: opened.startedAtMs,
+      timeToFirstTokenMs: opened.timeToFirstTokenMs
+    }
+    yield* addRecord(execution, streaming)
+    const openedAt = yield* Clock.currentTimeMillis
+    const traceSoFar = traceOf(plan.route, yield* Ref.get(execution.records), startedAtMs, openedAt, {
+      answeredBy: deployment.id,
+      timeToFirstTokenMs: openedAt - startedAtMs
     })
-  // Ties the upstream to the caller's scope: when the caller stops, the HTTP request is aborted.
-  yield* Effect.addFinalizer(() =>
-    Effect.zipRight(
-      ScopeModule.close(opened.scope, Exit.void),
-      Effect.flatMap(Deferred.isDone(done), (isDone) =>
-        isDone ? Effect.void : Effect.flatMap(settle({ ...streaming, outcome: "cancelled" }, {}), (trace) => Deferred.succeed(done, trace))
+    const done = yield* Deferred.make<RunTrace, StreamInterrupted>()
+    const settle = (record: AttemptRecord, extra: Partial<RunTrace>) =>
+      Effect.gen(function* () {
+        yield* Ref.update(execution.records, (records) => records.map((r) => (r === streaming ? record : r)))
+        const now = yield* Clock.currentTimeMillis
+        const trace = traceOf(plan.route, yield* Ref.get(execution.records), startedAtMs, now, {
+          answeredBy: deployment.id,
+          timeToFirstTokenMs: traceSoFar.timeToFirstTokenMs ?? 0,
+          ...extra
+        })
+        return trace
+      })
+    // Ties the upstream to the caller's scope: when the caller stops, the HTTP request is aborted.
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(
+        ScopeModule.close(opened.scope, Exit.void),
+        Effect.flatMap(Deferred.isDone(done), (isDone) =>
+          isDone
+            ? Effect.void
+            : Effect.flatMap(settle({ ...streaming, outcome: "cancelled" }, {}), (trace) =>
+                Deferred.succeed(done, trace)
+              )
+        )
       )
     )
-  )
-  const queue: Array<ChatCompletionChunk> = [...opened.buffered]
-  let summary = opened.summary
-  let sent = 0
-  const finish = (final: StreamSummary) =>
-    Effect.gen(function* () {
-      yield* recordSuccess(deployment, final)
-      const now = yield* Clock.currentTimeMillis
-      const trace = yield* settle(
-        { ...streaming, outcome: "succeeded", latencyMs: now - opened.startedAtMs },
-        { usage: final.usage, usageSource: final.usageSource, ...(final.costUsd === undefined ? {} : { costUsd: final.costUsd }) }
-      )
-      yield* Deferred.succeed(done, trace)
-    })
-  const broken = (failure: ProviderFailure) =>
-    Effect.gen(function* () {
-      const interrupted = new StreamInterrupted({
-        deployment: deployment.id,
-        chunksSent: sent,
-        message: `${deployment.id}: the stream broke after ${sent} chunk(s) had reached the caller (${failure._tag}: ${failure.message}). The answer is incomplete; retry the request.`,
-        cause: failure
+    const queue: Array<ChatCompletionChunk> = [...opened.buffered]
+    let summary = opened.summary
+    let sent = 0
+    const finish = (final: StreamSummary) =>
+      Effect.gen(function* () {
+        yield* recordSuccess(deployment, final)
+        const now = yield* Clock.currentTimeMillis
+        const trace = yield* settle(
+          { ...streaming, outcome: "succeeded", latencyMs: now - opened.startedAtMs },
+          {
+            usage: final.usage,
+            usageSource: final.usageSource,
+            ...(final.costUsd === undefined ? {} : { costUsd: final.costUsd })
+          }
+        )
+        yield* Deferred.succeed(done, trace)
       })
-      yield* recordFailure(execution, attempt, interrupted, opened.startedAtMs, "interrupted")
-      yield* Ref.update(execution.records, (records) => records.filter((r) => r !== streaming))
-      const now = yield* Clock.currentTimeMillis
-      yield* Deferred.fail(done, interrupted)
-      yield* Effect.annotateCurrentSpan("interruptedAfterMs", now - opened.startedAtMs)
-      return yield* Effect.fail(Option.some(interrupted))
-    })
-  const next: Effect.Effect<ChatCompletionChunk, Option.Option<StreamInterrupted>> = Effect.gen(function* () {
-    while (true) {
-      const queued = queue.shift()
-      if (queued !== undefined) {
-        sent += 1
-        return queued
+    const broken = (failure: ProviderFailure) =>
+      Effect.gen(function* () {
+        const interrupted = new StreamInterrupted({
+          deployment: deployment.id,
+          chunksSent: sent,
+          message: `${deployment.id}: the stream broke after ${sent} chunk(s) had reached the caller (${failure._tag}: ${failure.message}). The answer is incomplete; retry the request.`,
+          cause: failure
+        })
+        yield* recordFailure(execution, attempt, interrupted, opened.startedAtMs, "interrupted")
+        yield* Ref.update(execution.records, (records) => records.filter((r) => r !== streaming))
+        const now = yield* Clock.currentTimeMillis
+        yield* Deferred.fail(done, interrupted)
+        yield* Effect.annotateCurrentSpan("interruptedAfterMs", now - opened.startedAtMs)
+        return yield* Effect.fail(Option.some(interrupted))
+      })
+    const next: Effect.Effect<ChatCompletionChunk, Option.Option<StreamInterrupted>> = Effect.gen(
+      function* () {
+        while (true) {
+          const queued = queue.shift()
+          if (queued !== undefined) {
+            sent += 1
+            return queued
+          }
+          if (summary !== undefined) {
+            if (!(yield* Deferred.isDone(done))) yield* finish(summary)
+            return yield* Effect.fail(Option.none())
+          }
+          const events = yield* opened.pull.pipe(
+            Effect.catchAll((error) => broken(Option.getOrElse(error, () => endedEarly(deployment.id))))
+          )
+          for (const event of events) {
+            if (event._tag === "Chunk") queue.push(event.chunk)
+            else summary = event.summary
+          }
+        }
       }
-      if (summary !== undefined) {
-        if (!(yield* Deferred.isDone(done))) yield* finish(summary)
-        return yield* Effect.fail(Option.none())
-      }
-      const events = yield* opened.pull.pipe(
-        Effect.catchAll((error) => broken(Option.getOrElse(error, () => endedEarly(deployment.id))))
-      )
-      for (const event of events) {
-        if (event._tag === "Chunk") queue.push(event.chunk)
-        else summary = event.summary
-      }
+    ).pipe(Effect.provide(context))
+    return {
+      deployment,
+      trace: traceSoFar,
+      chunks: Stream.repeatEffectOption(next),
+      result: Deferred.await(done)
     }
-  }).pipe(Effect.provide(context))
-  return {
-    deployment,
-    trace: traceSoFar,
-    chunks: Stream.repeatEffectOption(next),
-    result: Deferred.await(done)
   }
-})
+)
 
 /**
  * Runs a plan as a stream of chunks. Fails with `AllAttemptsFailed` when no deployment could start

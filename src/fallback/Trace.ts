@@ -62,4 +62,5 @@ export interface RunResult {
  * Attempts that actually called a deployment (not skipped).
  * @since 0.1.0
  */
-export const attemptsMade = (trace: RunTrace): number => trace.attempts.filter((a) => a.outcome !== "skipped").length
+export const attemptsMade = (trace: RunTrace): number =>
+  trace.attempts.filter((a) => a.outcome !== "skipped").length

@@ -5,10 +5,15 @@
  *
  * @since 0.1.0
  */
+import type { Scope } from "effect"
 import { Context, Effect, Layer } from "effect"
 import type { ChatCompletionRequest } from "../core/ChatCompletion.ts"
+import type { AllAttemptsFailed } from "../core/Errors.ts"
 import { NoRouteAvailable } from "../core/Errors.ts"
 import type { Plan } from "../core/Plan.ts"
+import type { Requirements, RunOptions, StreamRun } from "../fallback/Runner.ts"
+import * as Runner from "../fallback/Runner.ts"
+import type { RunResult } from "../fallback/Trace.ts"
 import type { RouterError } from "../routers/WinRateRouter.ts"
 import type { RouterState } from "../state/index.ts"
 import type { RouterConfig } from "./Config.ts"
@@ -99,6 +104,35 @@ export interface LlmRouterShape {
   readonly resolve: (model: string) => Effect.Effect<ResolvedModel, NoRouteAvailable>
   /** The plan for a request, without calling any model. */
   readonly plan: (request: ChatCompletionRequest) => Effect.Effect<Plan, NoRouteAvailable | RouterError, RouterState>
+  /** Plans and runs a request to one chat completion, with failover; the result carries the plan and trace. */
+  readonly run: (
+    request: ChatCompletionRequest,
+    options?: RunOptions
+  ) => Effect.Effect<RoutedResult, NoRouteAvailable | RouterError | AllAttemptsFailed, Requirements>
+  /**
+   * Plans a request and opens its stream (failing over until the stream has started). The stream
+   * lives as long as the scope.
+   */
+  readonly stream: (
+    request: ChatCompletionRequest,
+    options?: RunOptions
+  ) => Effect.Effect<RoutedStream, NoRouteAvailable | RouterError | AllAttemptsFailed, Requirements | Scope.Scope>
+}
+
+/**
+ * A finished run with the plan that led to it.
+ * @since 0.1.0
+ */
+export interface RoutedResult extends RunResult {
+  readonly plan: Plan
+}
+
+/**
+ * An opened stream with the plan that led to it.
+ * @since 0.1.0
+ */
+export interface RoutedStream extends StreamRun {
+  readonly plan: Plan
 }
 
 /**
@@ -113,6 +147,10 @@ export class LlmRouter extends Context.Tag("effect-llm-router/LlmRouter")<LlmRou
  */
 export const make = (config: RouterConfig): LlmRouterShape => {
   const cache = new Map<string, ResolvedModel>()
+  const plan = (request: ChatCompletionRequest) =>
+    Effect.flatMap(resolveModel(config, request.model, cache), (resolved) =>
+      planRoute(resolved.route, request, { name: resolved.name, conversation: config.conversation })
+    )
   return {
     config,
     models: () => [
@@ -122,9 +160,14 @@ export const make = (config: RouterConfig): LlmRouterShape => {
         : [...config.routers.keys()].map((router) => ({ id: `router-${router}-0.5`, kind: "routellm" as const, default: false })))
     ],
     resolve: (model) => resolveModel(config, model, cache),
-    plan: (request) =>
-      Effect.flatMap(resolveModel(config, request.model, cache), (resolved) =>
-        planRoute(resolved.route, request, { name: resolved.name, conversation: config.conversation })
+    plan,
+    run: (request, options) =>
+      Effect.flatMap(plan(request), (planned) =>
+        Effect.map(Runner.run(planned, request, options), (result): RoutedResult => ({ ...result, plan: planned }))
+      ),
+    stream: (request, options) =>
+      Effect.flatMap(plan(request), (planned) =>
+        Effect.map(Runner.open(planned, request, options), (opened): RoutedStream => ({ ...opened, plan: planned }))
       )
   }
 }

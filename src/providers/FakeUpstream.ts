@@ -16,8 +16,10 @@ import type { Scope } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import type { Behaviour, ModelScript, Script } from "./FakeUpstreamScript.ts"
+import type { ModelScript, Script } from "./FakeUpstreamScript.ts"
 import { chooseBehaviour, sampleMillis } from "./FakeUpstreamScript.ts"
+import type { WireRequest } from "./FakeUpstreamWire.ts"
+import { errorBodies, mulberry32, readWireRequest } from "./FakeUpstreamWire.ts"
 
 /**
  * A running fake upstream.
@@ -49,72 +51,6 @@ export interface FakeUpstreamOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number
   readonly host?: string
-}
-
-const mulberry32 = (seed: number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-interface WireRequest {
-  readonly model: string
-  readonly stream: boolean
-  readonly includeUsage: boolean
-  readonly requestId: string | undefined
-  readonly promptText: string
-  readonly lastUser: string
-  readonly headers: Readonly<Record<string, string | Array<string> | undefined>>
-}
-
-const readWireRequest = (body: unknown, headers: WireRequest["headers"]): WireRequest | undefined => {
-  if (typeof body !== "object" || body === null) return undefined
-  const record = body as Record<string, unknown>
-  if (typeof record["model"] !== "string" || !Array.isArray(record["messages"])) return undefined
-  const texts = (record["messages"] as Array<unknown>).map((message) => {
-    const content = (message as { content?: unknown } | null)?.content
-    return typeof content === "string" ? content : JSON.stringify(content ?? "")
-  })
-  const users = (record["messages"] as Array<unknown>).filter((m) => (m as { role?: unknown } | null)?.role === "user")
-  const lastUserContent = (users[users.length - 1] as { content?: unknown } | undefined)?.content
-  const metadata = record["metadata"] as Record<string, unknown> | undefined
-  const requestId = typeof metadata?.["request_id"] === "string" ? metadata["request_id"] : typeof record["user"] === "string" ? record["user"] : undefined
-  const options = record["stream_options"] as { include_usage?: unknown } | undefined
-  return {
-    model: record["model"],
-    stream: record["stream"] === true,
-    includeUsage: options?.include_usage === true,
-    requestId,
-    promptText: texts.join("\n"),
-    lastUser: typeof lastUserContent === "string" ? lastUserContent : "",
-    headers
-  }
-}
-
-const errorBodies: Partial<Record<Behaviour["kind"], { status: number; message: string; type: string; code: string | null }>> = {
-  server_error: { status: 500, message: "The server had an error while processing your request.", type: "server_error", code: null },
-  unavailable: { status: 503, message: "The engine is currently overloaded, please try again later.", type: "server_error", code: null },
-  rate_limit: { status: 429, message: "Rate limit reached for requests. Please try again later.", type: "requests", code: "rate_limit_exceeded" },
-  context_window: {
-    status: 400,
-    message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens. Please reduce the length of the messages.",
-    type: "invalid_request_error",
-    code: "context_length_exceeded"
-  },
-  content_filter: {
-    status: 400,
-    message: "The response was filtered due to the prompt triggering the content management policy.",
-    type: "invalid_request_error",
-    code: "content_filter"
-  },
-  bad_request: { status: 400, message: "Invalid value for 'temperature'.", type: "invalid_request_error", code: "invalid_value" },
-  auth: { status: 401, message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" },
-  not_found: { status: 404, message: "The model does not exist or you do not have access to it.", type: "invalid_request_error", code: "model_not_found" }
 }
 
 /**
@@ -162,7 +98,10 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
       requests.set(wire.model, n + 1)
       const modelScript: ModelScript = script.models?.[wire.model] ?? script.default ?? {}
       let behaviour = chooseBehaviour(modelScript, n, draw)
-      if (modelScript.contextWindowChars !== undefined && wire.promptText.length > modelScript.contextWindowChars) {
+      if (
+        modelScript.contextWindowChars !== undefined &&
+        wire.promptText.length > modelScript.contextWindowChars
+      ) {
         behaviour = { kind: "context_window" }
       }
       let complete = false
@@ -193,12 +132,14 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
         return later(failDelay, res, () => {
           const headers: Record<string, string> = { "content-type": "application/json" }
           if (behaviour.kind === "rate_limit") {
-            if (behaviour.retryAfterMs !== undefined) headers["retry-after-ms"] = String(behaviour.retryAfterMs)
+            if (behaviour.retryAfterMs !== undefined)
+              headers["retry-after-ms"] = String(behaviour.retryAfterMs)
             else headers["retry-after"] = String(behaviour.retryAfterSeconds ?? 1)
           }
           // Like some real providers, the 401 echoes the key it received: the client must mask it.
           const authorization = String(wire.headers["authorization"] ?? "").replace(/^Bearer\s+/i, "")
-          const message = behaviour.kind === "auth" ? `${error.message.slice(0, -1)}: ${authorization}.` : error.message
+          const message =
+            behaviour.kind === "auth" ? `${error.message.slice(0, -1)}: ${authorization}.` : error.message
           res.writeHead(error.status, headers)
           res.end(JSON.stringify({ error: { message, type: error.type, param: null, code: error.code } }))
         })
@@ -223,7 +164,11 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
           )
         })
       }
-      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+      const chunk = (
+        delta: Record<string, unknown>,
+        finish: string | null,
+        extra: Record<string, unknown> = {}
+      ) =>
         `data: ${JSON.stringify({
           id,
           object: "chat.completion.chunk",
@@ -232,9 +177,18 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
           choices: [{ index: 0, delta, finish_reason: finish }],
           ...extra
         })}\n\n`
-      const cutAfter = behaviour.kind === "cut_stream" || behaviour.kind === "reset_stream" ? (behaviour.afterChunks ?? 1) : behaviour.kind === "malformed" ? 1 : Infinity
+      const cutAfter =
+        behaviour.kind === "cut_stream" || behaviour.kind === "reset_stream"
+          ? (behaviour.afterChunks ?? 1)
+          : behaviour.kind === "malformed"
+            ? 1
+            : Infinity
       later(sampleMillis(modelScript.ttftMs ?? modelScript.latencyMs, draw), res, () => {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" })
+        res.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+          connection: "keep-alive"
+        })
         let index = 0
         const step = () => {
           if (index >= cutAfter) {
@@ -243,13 +197,20 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
             return void res.end()
           }
           if (index < pieces.length) {
-            res.write(chunk(index === 0 ? { role: "assistant", content: pieces[index] } : { content: pieces[index] }, null))
+            res.write(
+              chunk(
+                index === 0 ? { role: "assistant", content: pieces[index] } : { content: pieces[index] },
+                null
+              )
+            )
             index += 1
             return later(sampleMillis(modelScript.interTokenMs, draw), res, step)
           }
           res.write(chunk({}, "stop"))
           if (wire.includeUsage) {
-            res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: wire.model, choices: [], usage })}\n\n`)
+            res.write(
+              `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: wire.model, choices: [], usage })}\n\n`
+            )
           }
           res.end("data: [DONE]\n\n")
         }
@@ -261,11 +222,20 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
       const url = req.url ?? "/"
       if (req.method === "GET" && url.endsWith("/models")) {
         res.writeHead(200, { "content-type": "application/json" })
-        return void res.end(JSON.stringify({ object: "list", data: Object.keys(script.models ?? {}).map((id) => ({ id, object: "model" })) }))
+        return void res.end(
+          JSON.stringify({
+            object: "list",
+            data: Object.keys(script.models ?? {}).map((id) => ({ id, object: "model" }))
+          })
+        )
       }
       if (req.method !== "POST" || !url.endsWith("/chat/completions")) {
         res.writeHead(404, { "content-type": "application/json" })
-        return void res.end(JSON.stringify({ error: { message: `no route ${req.method} ${url}`, type: "invalid_request_error", code: null } }))
+        return void res.end(
+          JSON.stringify({
+            error: { message: `no route ${req.method} ${url}`, type: "invalid_request_error", code: null }
+          })
+        )
       }
       const parts: Array<Buffer> = []
       req.on("data", (part: Buffer) => parts.push(part))
@@ -278,7 +248,15 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
         }
         if (wire === undefined) {
           res.writeHead(400, { "content-type": "application/json" })
-          return void res.end(JSON.stringify({ error: { message: "body is not a chat-completions request", type: "invalid_request_error", code: null } }))
+          return void res.end(
+            JSON.stringify({
+              error: {
+                message: "body is not a chat-completions request",
+                type: "invalid_request_error",
+                code: null
+              }
+            })
+          )
         }
         handle(wire, res)
       })
@@ -288,7 +266,9 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
     const port = yield* Effect.acquireRelease(
       Effect.async<number, Error>((resume) => {
         server.once("error", (error) => resume(Effect.fail(error)))
-        server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
+        server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () =>
+          resume(Effect.succeed((server.address() as AddressInfo).port))
+        )
       }),
       () =>
         Effect.async<void>((resume) => {

@@ -16,7 +16,10 @@ import { ConfigError } from "../core/Errors.ts"
  */
 export const Millis = Schema.Union(
   Schema.Number.pipe(Schema.nonNegative()),
-  Schema.Struct({ min: Schema.Number.pipe(Schema.nonNegative()), max: Schema.Number.pipe(Schema.nonNegative()) })
+  Schema.Struct({
+    min: Schema.Number.pipe(Schema.nonNegative()),
+    max: Schema.Number.pipe(Schema.nonNegative())
+  })
 )
 /** @since 0.1.0 */
 export type Millis = typeof Millis.Type
@@ -124,17 +127,22 @@ export type Script = typeof Script.Type
 export const loadScript = (path: string): Effect.Effect<Script, ConfigError> =>
   Effect.tryPromise({
     try: () => readFile(path, "utf8"),
-    catch: (cause) => new ConfigError({ path, message: `cannot read the fake-upstream script ${path}`, cause })
+    catch: (cause) =>
+      new ConfigError({ path, message: `cannot read the fake-upstream script ${path}`, cause })
   }).pipe(
     Effect.flatMap((text) =>
       Effect.try({
         try: () => (/\.ya?ml$/i.test(path) ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown)),
-        catch: (cause) => new ConfigError({ path, message: `the fake-upstream script ${path} is not valid JSON/YAML`, cause })
+        catch: (cause) =>
+          new ConfigError({ path, message: `the fake-upstream script ${path} is not valid JSON/YAML`, cause })
       })
     ),
     Effect.flatMap((value) =>
       Schema.decodeUnknown(Script)(value).pipe(
-        Effect.mapError((error) => new ConfigError({ path, message: `invalid fake-upstream script: ${error.message}`, cause: error }))
+        Effect.mapError(
+          (error) =>
+            new ConfigError({ path, message: `invalid fake-upstream script: ${error.message}`, cause: error })
+        )
       )
     )
   )
@@ -161,4 +169,8 @@ export const chooseBehaviour = (script: ModelScript, n: number, draw: () => numb
  * @since 0.1.0
  */
 export const sampleMillis = (millis: Millis | undefined, draw: () => number): number =>
-  millis === undefined ? 0 : typeof millis === "number" ? millis : millis.min + (millis.max - millis.min) * draw()
+  millis === undefined
+    ? 0
+    : typeof millis === "number"
+      ? millis
+      : millis.min + (millis.max - millis.min) * draw()

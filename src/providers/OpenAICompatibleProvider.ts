@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Config, Duration, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
+import { Clock, Config, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
 import OpenAI from "openai"
 import type { ChatCompletionRequest, Usage } from "../core/ChatCompletion.ts"
 import { ChatCompletionChunk, ChatCompletionResponse } from "../core/ChatCompletion.ts"
@@ -22,6 +22,7 @@ import type { ProviderFailure } from "../core/Errors.ts"
 import { AuthFailed, MalformedResponse, Timeout, Unavailable } from "../core/Errors.ts"
 import { countPromptTokens, countTokens, encodingForModel } from "../core/Tokens.ts"
 import { classifyError, contentFilteredAnswer } from "./classifyError.ts"
+import { withDeadline } from "./Deadline.ts"
 import type { Completion, ProviderShape, ProviderStreamEvent } from "./Provider.ts"
 import { costOf, Provider } from "./Provider.ts"
 
@@ -52,7 +53,11 @@ const decodeChunk = Schema.decodeUnknown(ChatCompletionChunk)
  */
 const completionBody = (deployment: Deployment, request: ChatCompletionRequest) => {
   const { stream: _stream, stream_options: _options, ...rest } = request
-  return { ...rest, model: deployment.model, stream: false } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming
+  return {
+    ...rest,
+    model: deployment.model,
+    stream: false
+  } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming
 }
 const streamBody = (deployment: Deployment, request: ChatCompletionRequest) => {
   const { stream: _stream, stream_options: _options, ...rest } = request
@@ -85,7 +90,7 @@ export const make = (): ProviderShape => {
       const key = Redacted.value(redacted)
       const cacheKey = `${deployment.id}|${deployment.baseUrl ?? ""}`
       const cached = clients.get(cacheKey)
-      if (cached !== undefined && cached.key === key) return cached.client
+      if (cached !== undefined && cached.key === key) return { client: cached.client, secret: key }
       const client = new OpenAI({
         apiKey: key,
         baseURL: deployment.baseUrl ?? defaultBaseUrl,
@@ -95,7 +100,7 @@ export const make = (): ProviderShape => {
         timeout: timeoutOf(deployment) + 1_000
       })
       clients.set(cacheKey, { key, client })
-      return client
+      return { client, secret: key }
     })
 
   const timeoutFailure = (deployment: Deployment, what: string) => () =>
@@ -107,9 +112,9 @@ export const make = (): ProviderShape => {
 
   const complete = (deployment: Deployment, request: ChatCompletionRequest, signal?: AbortSignal) =>
     Effect.gen(function* () {
-      const client = yield* clientFor(deployment)
+      const { client, secret } = yield* clientFor(deployment)
       const started = yield* Clock.currentTimeMillis
-      const context = { deployment: deployment.id, timeoutMs: timeoutOf(deployment), nowMs: started }
+      const context = { deployment: deployment.id, timeoutMs: timeoutOf(deployment), nowMs: started, secret }
       const raw = yield* Effect.tryPromise({
         try: (abort) => {
           const merged = signal === undefined ? abort : AbortSignal.any([abort, signal])
@@ -117,7 +122,7 @@ export const make = (): ProviderShape => {
         },
         catch: (error) => classifyError(error, context)
       }).pipe(
-        Effect.timeoutFail({ duration: Duration.millis(timeoutOf(deployment)), onTimeout: timeoutFailure(deployment, "no answer") })
+        (self) => withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no answer"))
       )
       const response = yield* decodeResponse(raw).pipe(
         Effect.mapError(
@@ -141,24 +146,36 @@ export const make = (): ProviderShape => {
         latencyMs: finished - started
       }
       return completion
-    }).pipe(Effect.withSpan("OpenAICompatibleProvider.complete", { attributes: { deployment: deployment.id } }))
+    }).pipe(
+      Effect.withSpan("OpenAICompatibleProvider.complete", { attributes: { deployment: deployment.id } })
+    )
 
-  const stream = (deployment: Deployment, request: ChatCompletionRequest): Stream.Stream<ProviderStreamEvent, ProviderFailure> =>
+  const stream = (
+    deployment: Deployment,
+    request: ChatCompletionRequest
+  ): Stream.Stream<ProviderStreamEvent, ProviderFailure> =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
-        const client = yield* clientFor(deployment)
+        const { client, secret } = yield* clientFor(deployment)
         // Closing the stream's scope (end, error, interruption) aborts the HTTP request.
         const controller = yield* Effect.acquireRelease(
           Effect.sync(() => new AbortController()),
           (controller) => Effect.sync(() => controller.abort())
         )
         const started = yield* Clock.currentTimeMillis
-        const context = { deployment: deployment.id, timeoutMs: timeoutOf(deployment), nowMs: started }
-        const idle = Duration.millis(timeoutOf(deployment))
+        const context = {
+          deployment: deployment.id,
+          timeoutMs: timeoutOf(deployment),
+          nowMs: started,
+          secret
+        }
         const sdkStream = yield* Effect.tryPromise({
-          try: () => client.chat.completions.create(streamBody(deployment, request), { signal: controller.signal }),
+          try: () =>
+            client.chat.completions.create(streamBody(deployment, request), { signal: controller.signal }),
           catch: (error) => classifyError(error, context)
-        }).pipe(Effect.timeoutFail({ duration: idle, onTimeout: timeoutFailure(deployment, "no first chunk") }))
+        }).pipe(
+          (self) => withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no first chunk"))
+        )
         const iterator = sdkStream[Symbol.asyncIterator]()
         const forwardUsage = request.stream_options?.include_usage === true
         const state = {
@@ -169,65 +186,75 @@ export const make = (): ProviderShape => {
           usage: undefined as Usage | undefined,
           text: [] as Array<string>
         }
-        const pull: Effect.Effect<ProviderStreamEvent, Option.Option<ProviderFailure>> = Effect.gen(function* () {
-          while (true) {
-            if (state.finished) return yield* Effect.fail(Option.none())
-            const next = yield* Effect.tryPromise({
-              try: () => iterator.next(),
-              catch: (error) => classifyError(error, context)
-            }).pipe(
-              Effect.timeoutFail({ duration: idle, onTimeout: timeoutFailure(deployment, "no next chunk") }),
-              Effect.mapError(Option.some)
-            )
-            const now = yield* Clock.currentTimeMillis
-            if (next.done === true) {
-              state.finished = true
-              if (!state.sawFinish) {
-                return yield* Effect.fail(
+        const pull: Effect.Effect<ProviderStreamEvent, Option.Option<ProviderFailure>> = Effect.gen(
+          function* () {
+            while (true) {
+              if (state.finished) return yield* Effect.fail(Option.none())
+              const next = yield* Effect.tryPromise({
+                try: () => iterator.next(),
+                catch: (error) => classifyError(error, context)
+              }).pipe(
+                (self) => withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no next chunk")),
+                Effect.mapError(Option.some)
+              )
+              const now = yield* Clock.currentTimeMillis
+              if (next.done === true) {
+                state.finished = true
+                if (!state.sawFinish) {
+                  return yield* Effect.fail(
+                    Option.some(
+                      new Unavailable({
+                        deployment: deployment.id,
+                        message: `${deployment.id}: the stream ended before its finish_reason`
+                      })
+                    )
+                  )
+                }
+                const usage = state.usage ?? countedUsage(deployment, request, state.text.join(""))
+                return {
+                  _tag: "Summary",
+                  summary: {
+                    usage,
+                    usageSource: state.usage ? "provider" : "counted",
+                    costUsd: costOf(deployment, usage),
+                    latencyMs: now - started,
+                    timeToFirstTokenMs: (state.firstTokenAt ?? now) - started,
+                    finishReason: state.finishReason
+                  }
+                } as const
+              }
+              const chunk = yield* decodeChunk(next.value).pipe(
+                Effect.mapError((error) =>
                   Option.some(
-                    new Unavailable({ deployment: deployment.id, message: `${deployment.id}: the stream ended before its finish_reason` })
+                    new MalformedResponse({
+                      deployment: deployment.id,
+                      message: `${deployment.id}: a stream chunk is not a chat-completion chunk: ${error.message.slice(0, 300)}`
+                    })
                   )
                 )
-              }
-              const usage = state.usage ?? countedUsage(deployment, request, state.text.join(""))
-              return {
-                _tag: "Summary",
-                summary: {
-                  usage,
-                  usageSource: state.usage ? "provider" : "counted",
-                  costUsd: costOf(deployment, usage),
-                  latencyMs: now - started,
-                  timeToFirstTokenMs: (state.firstTokenAt ?? now) - started,
-                  finishReason: state.finishReason
-                }
-              } as const
-            }
-            const chunk = yield* decodeChunk(next.value).pipe(
-              Effect.mapError((error) =>
-                Option.some(
-                  new MalformedResponse({
-                    deployment: deployment.id,
-                    message: `${deployment.id}: a stream chunk is not a chat-completion chunk: ${error.message.slice(0, 300)}`
-                  })
-                )
               )
-            )
-            if (chunk.usage) state.usage = chunk.usage
-            for (const choice of chunk.choices) {
-              const content = choice.delta.content
-              if ((content ?? "") !== "" || (choice.delta.tool_calls?.length ?? 0) > 0) state.firstTokenAt ??= now
-              if (content) state.text.push(content)
-              if (choice.finish_reason !== undefined && choice.finish_reason !== null) {
-                state.sawFinish = true
-                state.finishReason = choice.finish_reason
-                const refused = contentFilteredAnswer(deployment.id, choice.finish_reason, state.text.join(""))
-                if (refused !== undefined) return yield* Effect.fail(Option.some(refused))
+              if (chunk.usage) state.usage = chunk.usage
+              for (const choice of chunk.choices) {
+                const content = choice.delta.content
+                if ((content ?? "") !== "" || (choice.delta.tool_calls?.length ?? 0) > 0)
+                  state.firstTokenAt ??= now
+                if (content) state.text.push(content)
+                if (choice.finish_reason !== undefined && choice.finish_reason !== null) {
+                  state.sawFinish = true
+                  state.finishReason = choice.finish_reason
+                  const refused = contentFilteredAnswer(
+                    deployment.id,
+                    choice.finish_reason,
+                    state.text.join("")
+                  )
+                  if (refused !== undefined) return yield* Effect.fail(Option.some(refused))
+                }
               }
+              if (chunk.choices.length === 0 && !forwardUsage) continue
+              return { _tag: "Chunk", chunk } as const
             }
-            if (chunk.choices.length === 0 && !forwardUsage) continue
-            return { _tag: "Chunk", chunk } as const
           }
-        })
+        )
         return Stream.repeatEffectOption(pull)
       })
     ).pipe(Stream.withSpan("OpenAICompatibleProvider.stream", { attributes: { deployment: deployment.id } }))

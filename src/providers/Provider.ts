@@ -7,7 +7,12 @@
  */
 import type { Stream } from "effect"
 import { Context, Effect } from "effect"
-import type { ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, Usage } from "../core/ChatCompletion.ts"
+import type {
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatCompletionResponse,
+  Usage
+} from "../core/ChatCompletion.ts"
 import type { Deployment } from "../core/Deployment.ts"
 import type { ProviderFailure } from "../core/Errors.ts"
 import { pricesOf } from "../strategies/Prices.ts"
@@ -67,7 +72,10 @@ export interface ProviderShape {
    * A streamed chat completion. The deployment's `timeoutMs` bounds the wait for the first chunk
    * and every gap between chunks; ending the stream early aborts the HTTP request.
    */
-  readonly stream: (deployment: Deployment, request: ChatCompletionRequest) => Stream.Stream<ProviderStreamEvent, ProviderFailure>
+  readonly stream: (
+    deployment: Deployment,
+    request: ChatCompletionRequest
+  ) => Stream.Stream<ProviderStreamEvent, ProviderFailure>
 }
 
 /**

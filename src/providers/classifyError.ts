@@ -33,6 +33,8 @@ export interface FailureContext {
   readonly timeoutMs?: number
   /** Wall-clock now in ms, to resolve an HTTP-date `Retry-After`. */
   readonly nowMs?: number
+  /** The API key used, masked wherever it appears in an upstream message. */
+  readonly secret?: string
 }
 
 const contextWindowCodes = new Set([
@@ -46,14 +48,15 @@ const contextWindowMessage =
   /maximum context length|context length|context[ _]window|too many tokens|prompt is too long|input is too long|reduce the length of the (messages|prompt)|exceeds? the (model'?s? )?(maximum|max|token limit)|token limit/i
 const contentFilterCodes = new Set(["content_filter", "content_policy_violation", "content_filtered"])
 const contentFilterMessage = /content (management )?polic|content[ _-]?filter|safety system|flagged by/i
-const connectionErrorCodes = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|UND_ERR_SOCKET|socket hang up|other side closed|terminated/i
+const connectionErrorCodes =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|UND_ERR_SOCKET|socket hang up|other side closed|terminated/i
 
 /**
  * Masks things shaped like API keys (`sk-…`, bearer tokens) in a message.
  * @since 0.1.0
  */
-export const maskSecrets = (text: string): string =>
-  text
+export const maskSecrets = (text: string, secret?: string): string =>
+  (secret !== undefined && secret.length >= 4 ? text.split(secret).join("***") : text)
     .replace(/\b(sk|pk|rk|key)-[A-Za-z0-9_*-]{6,}/g, "$1-***")
     .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, "Bearer ***")
 
@@ -67,7 +70,10 @@ export const maskSecrets = (text: string): string =>
  *
  * @since 0.1.0
  */
-export const retryAfterMs = (headers: Headers | undefined, nowMs: number = Date.now()): number | undefined => {
+export const retryAfterMs = (
+  headers: Headers | undefined,
+  nowMs: number = Date.now()
+): number | undefined => {
   if (headers === undefined) return undefined
   const ms = headers.get("retry-after-ms")
   if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) return Math.max(0, Number(ms))
@@ -96,13 +102,17 @@ const upstreamError = (error: APIError): UpstreamError => {
   return { ...(message ? { message } : {}), ...(code ? { code } : {}), ...(type ? { type } : {}) }
 }
 
-const summary = (error: unknown): Record<string, unknown> => {
+const summary = (error: unknown, secret: string | undefined): Record<string, unknown> => {
   if (!(error instanceof Error)) return { value: String(error) }
-  const base: Record<string, unknown> = { name: error.name, message: maskSecrets(error.message) }
+  const base: Record<string, unknown> = { name: error.name, message: maskSecrets(error.message, secret) }
   if (error instanceof APIError && error.status !== undefined) base["status"] = error.status
   const cause = (error as { cause?: unknown }).cause
   if (cause instanceof Error) {
-    base["cause"] = { name: cause.name, message: maskSecrets(cause.message), code: (cause as { code?: unknown }).code }
+    base["cause"] = {
+      name: cause.name,
+      message: maskSecrets(cause.message, secret),
+      code: (cause as { code?: unknown }).code
+    }
   }
   return base
 }
@@ -118,17 +128,23 @@ const classifyStatus = (error: APIError, context: FailureContext): ProviderFailu
   const { deployment } = context
   const status = error.status ?? 0
   const upstream = upstreamError(error)
-  const upstreamMessage = maskSecrets(upstream.message ?? error.message)
-  const cause = summary(error)
+  const upstreamMessage = maskSecrets(upstream.message ?? error.message, context.secret)
+  const cause = summary(error, context.secret)
   const code = upstream.code ?? ""
-  if (contextWindowCodes.has(code) || ((status === 400 || status === 413 || status === 422) && contextWindowMessage.test(upstreamMessage))) {
+  if (
+    contextWindowCodes.has(code) ||
+    ((status === 400 || status === 413 || status === 422) && contextWindowMessage.test(upstreamMessage))
+  ) {
     return new ContextWindowExceeded({
       deployment,
       message: `${deployment}: the prompt does not fit the model's context window (${upstreamMessage}). Shorten the conversation or route to a model with a larger window.`,
       cause
     })
   }
-  if (contentFilterCodes.has(code) || ((status === 400 || status === 403) && contentFilterMessage.test(upstreamMessage))) {
+  if (
+    contentFilterCodes.has(code) ||
+    ((status === 400 || status === 403) && contentFilterMessage.test(upstreamMessage))
+  ) {
     return new ContentFiltered({
       deployment,
       message: `${deployment}: the provider's content policy refused the request (${upstreamMessage}).`,
@@ -153,10 +169,20 @@ const classifyStatus = (error: APIError, context: FailureContext): ProviderFailu
     })
   }
   if (status === 408) {
-    return new Timeout({ deployment, afterMs: context.timeoutMs ?? 0, message: `${deployment}: upstream timed out (408)`, cause })
+    return new Timeout({
+      deployment,
+      afterMs: context.timeoutMs ?? 0,
+      message: `${deployment}: upstream timed out (408)`,
+      cause
+    })
   }
   if (status >= 500 || status === 0) {
-    return new Unavailable({ deployment, status, message: `${deployment}: upstream error ${status}: ${upstreamMessage}`, cause })
+    return new Unavailable({
+      deployment,
+      status,
+      message: `${deployment}: upstream error ${status}: ${upstreamMessage}`,
+      cause
+    })
   }
   return new InvalidRequest({
     deployment,
@@ -185,7 +211,7 @@ export const classifyError = (error: unknown, context: FailureContext): Provider
       deployment,
       afterMs: context.timeoutMs ?? 0,
       message: `${deployment}: no answer within ${context.timeoutMs ?? "the allowed"} ms`,
-      cause: summary(error)
+      cause: summary(error, context.secret)
     })
   }
   if (error instanceof APIUserAbortError) {
@@ -193,27 +219,35 @@ export const classifyError = (error: unknown, context: FailureContext): Provider
       deployment,
       afterMs: context.timeoutMs ?? 0,
       message: `${deployment}: request aborted before an answer`,
-      cause: summary(error)
+      cause: summary(error, context.secret)
     })
   }
   if (error instanceof APIConnectionError) {
-    return new Unavailable({ deployment, message: `${deployment}: connection failed: ${maskSecrets(describe(error))}`, cause: summary(error) })
+    return new Unavailable({
+      deployment,
+      message: `${deployment}: connection failed: ${maskSecrets(describe(error), context.secret)}`,
+      cause: summary(error, context.secret)
+    })
   }
   if (error instanceof APIError) return classifyStatus(error, context)
   if (error instanceof SyntaxError) {
     return new MalformedResponse({
       deployment,
-      message: `${deployment}: the upstream body is not valid JSON: ${maskSecrets(error.message)}`,
-      cause: summary(error)
+      message: `${deployment}: the upstream body is not valid JSON: ${maskSecrets(error.message, context.secret)}`,
+      cause: summary(error, context.secret)
     })
   }
   if (error instanceof Error && (connectionErrorCodes.test(describe(error)) || error.name === "TypeError")) {
-    return new Unavailable({ deployment, message: `${deployment}: connection failed: ${maskSecrets(describe(error))}`, cause: summary(error) })
+    return new Unavailable({
+      deployment,
+      message: `${deployment}: connection failed: ${maskSecrets(describe(error), context.secret)}`,
+      cause: summary(error, context.secret)
+    })
   }
   return new MalformedResponse({
     deployment,
-    message: `${deployment}: unexpected failure: ${maskSecrets(describe(error))}`,
-    cause: summary(error)
+    message: `${deployment}: unexpected failure: ${maskSecrets(describe(error), context.secret)}`,
+    cause: summary(error, context.secret)
   })
 }
 
@@ -252,5 +286,8 @@ export const contentFilteredAnswer = (
   content: string | null | undefined
 ): ContentFiltered | undefined =>
   finishReason === "content_filter" && (content === null || content === undefined || content === "")
-    ? new ContentFiltered({ deployment, message: `${deployment}: the provider's content filter withheld the answer.` })
+    ? new ContentFiltered({
+        deployment,
+        message: `${deployment}: the provider's content filter withheld the answer.`
+      })
     : undefined

@@ -76,20 +76,19 @@ export interface FitOptions {
 }
 
 /**
- * Fits the model by reduced-rank ridge regression: ridge from embeddings to every model's centred
- * score (missing scores imputed with the model's mean), then the fitted outputs are restricted to
- * their top-`rank` principal directions across models. Deterministic.
+ * Fits one model per `(rank, lambda)` of a grid by reduced-rank ridge regression: ridge from
+ * embeddings to every model's centred score (missing scores imputed with the model's mean), then the
+ * fitted outputs are restricted to their top-`rank` principal directions across models. The Gram
+ * matrix is computed once for the whole grid. Deterministic.
  *
  * @since 0.1.0
  */
-export const fit = (
+export const fitGrid = (
   embeddings: ReadonlyArray<ArrayLike<number>>,
   targets: ReadonlyArray<Readonly<Record<string, number>>>,
   models: ReadonlyArray<string>,
-  options: FitOptions = {}
-): MatrixFactorizationModel => {
-  const rank = Math.min(options.rank ?? 1, models.length)
-  const lambda = options.lambda ?? 10
+  grid: ReadonlyArray<FitOptions>
+): Array<MatrixFactorizationModel> => {
   const d = embeddings[0]?.length ?? 0
   const n = embeddings.length
   const m = models.length
@@ -102,38 +101,66 @@ export const fit = (
     targets.map((row) => models.map((name, index) => (row[name] ?? means[index]!) - means[index]!)),
     m
   )
-  const coefficients = LinearAlgebra.solveSpd(LinearAlgebra.gram(x, lambda, 1), LinearAlgebra.transposeTimes(x, y))
-  const fitted = LinearAlgebra.multiply(x, coefficients)
-  const columnMeans = new Float64Array(m)
-  for (let row = 0; row < n; row++) for (let c = 0; c < m; c++) columnMeans[c]! += fitted.data[row * m + c]! / n
-  for (let row = 0; row < n; row++) for (let c = 0; c < m; c++) fitted.data[row * m + c]! -= columnMeans[c]!
-  const { vectors } = LinearAlgebra.symmetricEigen(LinearAlgebra.transposeTimes(fitted, fitted))
-  // Sign convention: the first factor points towards the models that gain most (largest loading sum).
-  const modelVectors = new Float32Array(m * rank)
-  for (let r = 0; r < rank; r++) {
-    let loading = 0
-    for (let c = 0; c < m; c++) loading += vectors.data[c * m + r]!
-    const sign = loading < 0 ? -1 : 1
-    for (let c = 0; c < m; c++) modelVectors[c * rank + r] = sign * vectors.data[c * m + r]!
+  const baseGram = LinearAlgebra.gram(x, 0, 1)
+  const xty = LinearAlgebra.transposeTimes(x, y)
+  const solved = new Map<number, { coefficients: LinearAlgebra.Matrix; vectors: LinearAlgebra.Matrix }>()
+  const solve = (lambda: number) => {
+    const cached = solved.get(lambda)
+    if (cached !== undefined) return cached
+    const gram = { ...baseGram, data: Float64Array.from(baseGram.data) }
+    for (let i = 0; i < d; i++) gram.data[i * (d + 1) + i]! += lambda
+    const coefficients = LinearAlgebra.solveSpd(gram, xty)
+    const fitted = LinearAlgebra.multiply(x, coefficients)
+    const columnMeans = new Float64Array(m)
+    for (let row = 0; row < n; row++) for (let c = 0; c < m; c++) columnMeans[c]! += fitted.data[row * m + c]! / n
+    for (let row = 0; row < n; row++) for (let c = 0; c < m; c++) fitted.data[row * m + c]! -= columnMeans[c]!
+    const { vectors } = LinearAlgebra.symmetricEigen(LinearAlgebra.transposeTimes(fitted, fitted))
+    const result = { coefficients, vectors }
+    solved.set(lambda, result)
+    return result
   }
-  const projection = new Float32Array(rank * d)
-  const interceptLatent = new Float64Array(rank)
-  for (let r = 0; r < rank; r++) {
-    for (let i = 0; i <= d; i++) {
-      let sum = 0
-      for (let c = 0; c < m; c++) sum += coefficients.data[i * m + c]! * modelVectors[c * rank + r]!
-      if (i < d) projection[r * d + i] = sum
-      else interceptLatent[r] = sum
+  return grid.map((options) => {
+    const rank = Math.min(options.rank ?? 1, m)
+    const { coefficients, vectors } = solve(options.lambda ?? 10)
+    // Sign convention: each factor points towards the models whose scores rise with it on average.
+    const modelVectors = new Float32Array(m * rank)
+    for (let r = 0; r < rank; r++) {
+      let loading = 0
+      for (let c = 0; c < m; c++) loading += vectors.data[c * m + r]!
+      const sign = loading < 0 ? -1 : 1
+      for (let c = 0; c < m; c++) modelVectors[c * rank + r] = sign * vectors.data[c * m + r]!
     }
-  }
-  const modelBias = new Float32Array(m)
-  for (let c = 0; c < m; c++) {
-    let sum = means[c]!
-    for (let r = 0; r < rank; r++) sum += modelVectors[c * rank + r]! * interceptLatent[r]!
-    modelBias[c] = sum
-  }
-  return { models, inputDimension: d, rank, projection, modelVectors, modelBias }
+    const projection = new Float32Array(rank * d)
+    const interceptLatent = new Float64Array(rank)
+    for (let r = 0; r < rank; r++) {
+      for (let i = 0; i <= d; i++) {
+        let sum = 0
+        for (let c = 0; c < m; c++) sum += coefficients.data[i * m + c]! * modelVectors[c * rank + r]!
+        if (i < d) projection[r * d + i] = sum
+        else interceptLatent[r] = sum
+      }
+    }
+    const modelBias = new Float32Array(m)
+    for (let c = 0; c < m; c++) {
+      let sum = means[c]!
+      for (let r = 0; r < rank; r++) sum += modelVectors[c * rank + r]! * interceptLatent[r]!
+      modelBias[c] = sum
+    }
+    return { models, inputDimension: d, rank, projection, modelVectors, modelBias }
+  })
 }
+
+/**
+ * Fits one model (see {@link fitGrid}).
+ *
+ * @since 0.1.0
+ */
+export const fit = (
+  embeddings: ReadonlyArray<ArrayLike<number>>,
+  targets: ReadonlyArray<Readonly<Record<string, number>>>,
+  models: ReadonlyArray<string>,
+  options: FitOptions = {}
+): MatrixFactorizationModel => fitGrid(embeddings, targets, models, [options])[0]!
 
 /**
  * Builds the router from a model and the embedder it was trained with. Fails with `RouterError`

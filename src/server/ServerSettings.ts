@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Either, Redacted, Schema } from "effect"
+import { Config, Context, Effect, Either, Redacted, Schema } from "effect"
 import { ConfigError } from "../core/Errors.ts"
 import { decodeAt } from "../graph/ConfigDecode.ts"
 
@@ -97,3 +97,9 @@ export const fromSection = (section: unknown): Effect.Effect<ServerSettings, Con
       ...(value.maxAttempts === undefined ? {} : { maxAttempts: value.maxAttempts })
     }
   })
+
+/**
+ * The settings of the running server, as a service.
+ * @since 0.1.0
+ */
+export class Settings extends Context.Tag("effect-llm-router/server/Settings")<Settings, ServerSettings>() {}

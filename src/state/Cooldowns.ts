@@ -31,7 +31,14 @@ export const defaultCooldownPolicy: CooldownPolicy = {
   cooldownMs: 30_000,
   severeKinds: ["AuthFailed"],
   longCooldownMs: 5 * 60_000,
-  countedKinds: ["RateLimited", "Timeout", "Unavailable", "MalformedResponse", "AuthFailed", "StreamInterrupted"]
+  countedKinds: [
+    "RateLimited",
+    "Timeout",
+    "Unavailable",
+    "MalformedResponse",
+    "AuthFailed",
+    "StreamInterrupted"
+  ]
 }
 
 /**
@@ -67,6 +74,8 @@ interface Circuit {
   openUntil: number
   reason: string
   probing: boolean
+  /** When the probe was let through: a probe that never reports back (cancelled) expires. */
+  probeAt: number
 }
 
 /** @since 0.1.0 */
@@ -75,7 +84,7 @@ export const makeMemory = (policy: CooldownPolicy = defaultCooldownPolicy): Cool
   const circuit = (deployment: string): Circuit => {
     let entry = circuits.get(deployment)
     if (entry === undefined) {
-      entry = { failures: [], openUntil: 0, reason: "", probing: false }
+      entry = { failures: [], openUntil: 0, reason: "", probing: false, probeAt: 0 }
       circuits.set(deployment, entry)
     }
     return entry
@@ -89,14 +98,18 @@ export const makeMemory = (policy: CooldownPolicy = defaultCooldownPolicy): Cool
   return {
     policy,
     state: (deployment) =>
-      Effect.map(Clock.currentTimeMillis, (now) => stateAt(circuits.get(deployment) ?? circuit(deployment), now)),
+      Effect.map(Clock.currentTimeMillis, (now) =>
+        stateAt(circuits.get(deployment) ?? circuit(deployment), now)
+      ),
     acquire: (deployment) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const entry = circuit(deployment)
         const state = stateAt(entry, now)
         if (state._tag === "Closed") return true
-        if (state._tag === "Open" || entry.probing) return false
+        if (state._tag === "Open") return false
+        if (entry.probing && now - entry.probeAt < policy.cooldownMs) return false
         entry.probing = true
+        entry.probeAt = now
         return true
       }),
     recordFailure: (deployment, kind) =>

@@ -77,5 +77,7 @@ export const expectedCost = (
   outputTokens: number = defaultExpectedOutputTokens
 ): number | undefined => {
   const prices = pricesOf(deployment)
-  return prices === undefined ? undefined : promptTokens * prices.inputPerToken + outputTokens * prices.outputPerToken
+  return prices === undefined
+    ? undefined
+    : promptTokens * prices.inputPerToken + outputTokens * prices.outputPerToken
 }

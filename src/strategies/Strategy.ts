@@ -94,7 +94,12 @@ export const candidate = (deployment: Deployment): Candidate => ({ deployment, s
  *
  * @since 0.1.0
  */
-export const scored = (candidate: Candidate, strategy: string, score: number, reason?: string): Candidate => ({
+export const scored = (
+  candidate: Candidate,
+  strategy: string,
+  score: number,
+  reason?: string
+): Candidate => ({
   deployment: candidate.deployment,
   scores: { ...candidate.scores, [strategy]: score },
   reasons: reason === undefined ? candidate.reasons : [...candidate.reasons, reason]

@@ -84,10 +84,12 @@ export const budget = (limits: ReadonlyArray<BudgetLimit>): Strategy<SpendTracke
           Effect.forEach(limits, (limit) => {
             const name = subject(limit, deployment)
             if (name === undefined) return Effect.succeed(undefined)
-            return Effect.map(tracker.spent(`${limit.scope}:${name}`, budgetWindows[limit.window]), (spent) =>
-              spent >= limit.maxUsd
-                ? `${limit.scope} ${name} spent ${Format.usd(spent)} of ${Format.usd(limit.maxUsd)} this ${limit.window} window`
-                : undefined
+            return Effect.map(
+              tracker.spent(`${limit.scope}:${name}`, budgetWindows[limit.window]),
+              (spent) =>
+                spent >= limit.maxUsd
+                  ? `${limit.scope} ${name} spent ${Format.usd(spent)} of ${Format.usd(limit.maxUsd)} this ${limit.window} window`
+                  : undefined
             )
           }),
           (reasons) => {

@@ -32,12 +32,16 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 export const requiredCapabilities = (request: ChatCompletionRequest): ReadonlyArray<Requirement> => {
   const needs: Array<Requirement> = []
   const toolCount = request.tools?.length ?? 0
-  const toolTurns = request.messages.filter((m) => m.role === "tool" || (m.tool_calls?.length ?? 0) > 0).length
+  const toolTurns = request.messages.filter(
+    (m) => m.role === "tool" || (m.tool_calls?.length ?? 0) > 0
+  ).length
   if (toolCount > 0) needs.push({ capability: "tools", because: `request has ${plural(toolCount, "tool")}` })
-  else if (toolTurns > 0) needs.push({ capability: "tools", because: `conversation has ${plural(toolTurns, "tool turn")}` })
+  else if (toolTurns > 0)
+    needs.push({ capability: "tools", because: `conversation has ${plural(toolTurns, "tool turn")}` })
   const images = request.messages.reduce(
     (total, message) =>
-      total + (Array.isArray(message.content) ? message.content.filter((p) => p.type === "image_url").length : 0),
+      total +
+      (Array.isArray(message.content) ? message.content.filter((p) => p.type === "image_url").length : 0),
     0
   )
   if (images > 0) needs.push({ capability: "vision", because: `request has ${plural(images, "image part")}` })
@@ -72,7 +76,9 @@ export const capabilities = (): Strategy =>
     "capabilities",
     ({ deployment }, context) =>
       Effect.sync(() => {
-        const missing = requiredCapabilities(context.request).filter((need) => !supports(deployment, need.capability))
+        const missing = requiredCapabilities(context.request).filter(
+          (need) => !supports(deployment, need.capability)
+        )
         return missing.length === 0
           ? undefined
           : missing.map((need) => `lacks ${need.capability} (${need.because})`).join("; ")

@@ -75,10 +75,11 @@ export const contextWindow = (options: ContextWindowOptions = {}): Strategy => {
           : undefined
       }),
     (context) =>
-      `prompt ${Format.count(context.promptTokens())} tokens (cl100k_base) + ${
+      // Prompt counts differ by tokenizer, so they appear per deployment in the removal reasons.
+      `prompt + ${
         context.outputTokens === undefined
-          ? `up to ${Format.count(reserve)} output reserved`
-          : `${Format.count(context.outputTokens)} output requested`
-      }`
+          ? `up to ${Format.count(reserve)} output tokens reserved`
+          : `${Format.count(context.outputTokens)} output tokens requested`
+      } must fit each window`
   )
 }

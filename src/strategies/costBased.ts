@@ -36,7 +36,10 @@ export const costBased = (): Strategy => ({
         if (cost === undefined) {
           unknown.push({
             ...candidate,
-            reasons: [...candidate.reasons, `cost: no price known for model ${deployment.model}; ordered last`]
+            reasons: [
+              ...candidate.reasons,
+              `cost: no price known for model ${deployment.model}; ordered last`
+            ]
           })
         } else {
           const source = pricesOf(deployment)?.source ?? "deployment"
@@ -59,7 +62,8 @@ export const costBased = (): Strategy => ({
           `cost (${context.outputTokens === undefined ? `${output} output tokens assumed` : `${Format.count(output)} output tokens requested`}): ` +
           Format.list(
             ordered.map(
-              (entry, index) => `${entry.candidate.deployment.id} ${Format.usd(entry.cost)}${index === 0 ? " (cheapest)" : ""}`
+              (entry, index) =>
+                `${entry.candidate.deployment.id} ${Format.usd(entry.cost)}${index === 0 ? " (cheapest)" : ""}`
             )
           ) +
           `; price unknown, last: ${Format.list(unknown.map((c) => c.deployment.id))}`

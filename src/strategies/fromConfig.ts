@@ -14,8 +14,9 @@ import type { BudgetWindow } from "./budget.ts"
 import { capabilities } from "./capabilities.ts"
 import { contextWindow } from "./contextWindow.ts"
 import { costBased } from "./costBased.ts"
-import { builtinRuleSets, keyword } from "./keyword.ts"
-import type { BuiltinRuleSet } from "./keyword.ts"
+import { keyword } from "./keyword.ts"
+import { builtinRuleSets } from "./keywordRules.ts"
+import type { BuiltinRuleSet } from "./keywordRules.ts"
 import { latencyBased } from "./latencyBased.ts"
 import { leastBusy } from "./leastBusy.ts"
 import { semantic } from "./semantic.ts"
@@ -26,10 +27,12 @@ import { usageBased } from "./usageBased.ts"
 import { weightedShuffle } from "./weightedShuffle.ts"
 
 const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
-const Name = Schema.NonEmptyTrimmedString
-const NonNegative = Schema.Number.pipe(Schema.nonNegative(), Schema.finite())
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
-const FiniteNumber = Schema.Number.pipe(Schema.finite())
+const Name = Schema.NonEmptyTrimmedString.annotations({ identifier: "Name" })
+const NonNegative = Schema.Number.pipe(Schema.nonNegative(), Schema.finite()).annotations({
+  identifier: "NonNegativeNumber"
+})
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative()).annotations({ identifier: "NonNegativeInt" })
+const FiniteNumber = Schema.Number.pipe(Schema.finite()).annotations({ identifier: "FiniteNumber" })
 
 const RegexSource = Schema.String.pipe(
   Schema.filter(
@@ -41,7 +44,7 @@ const RegexSource = Schema.String.pipe(
         return `a valid regular expression (${error instanceof Error ? error.message : String(error)})`
       }
     },
-    { description: "a regular expression source, compiled with the iu flags" }
+    { identifier: "RegexSource", description: "a regular expression source, compiled with the iu flags" }
   )
 )
 
@@ -49,36 +52,42 @@ const RegexSource = Schema.String.pipe(
 export const ContextWindowSpec = Schema.Struct({
   type: Schema.Literal("contextWindow"),
   reserveOutputTokens: optional(NonNegativeInt)
-})
+}).annotations({ identifier: "ContextWindowSpec" })
 
 /** @since 0.1.0 */
 export const LatencySpec = Schema.Struct({
   type: Schema.Literal("latency"),
   bufferFraction: optional(NonNegative),
   measure: optional(Schema.Literal("auto", "perOutputToken", "timeToFirstToken"))
+}).annotations({ identifier: "LatencySpec" })
+
+/** @since 0.1.0 */
+export const CostSpec = Schema.Struct({ type: Schema.Literal("cost") }).annotations({
+  identifier: "CostSpec"
 })
 
 /** @since 0.1.0 */
-export const CostSpec = Schema.Struct({ type: Schema.Literal("cost") })
+export const UsageSpec = Schema.Struct({ type: Schema.Literal("usage") }).annotations({
+  identifier: "UsageSpec"
+})
 
 /** @since 0.1.0 */
-export const UsageSpec = Schema.Struct({ type: Schema.Literal("usage") })
-
-/** @since 0.1.0 */
-export const LeastBusySpec = Schema.Struct({ type: Schema.Literal("leastBusy") })
+export const LeastBusySpec = Schema.Struct({ type: Schema.Literal("leastBusy") }).annotations({
+  identifier: "LeastBusySpec"
+})
 
 /** @since 0.1.0 */
 export const WeightedSpec = Schema.Struct({
   type: Schema.Literal("weighted"),
   by: optional(Schema.Literal("weight", "rpm", "tpm", "auto"))
-})
+}).annotations({ identifier: "WeightedSpec" })
 
 /** @since 0.1.0 */
 export const TagsSpec = Schema.Struct({
   type: Schema.Literal("tags"),
   required: optional(Schema.Array(Name)),
   region: optional(Schema.Union(Name, Schema.NonEmptyArray(Name)))
-})
+}).annotations({ identifier: "TagsSpec" })
 
 /** @since 0.1.0 */
 export const BudgetLimitSpec = Schema.Struct({
@@ -86,16 +95,18 @@ export const BudgetLimitSpec = Schema.Struct({
   name: optional(Name),
   maxUsd: NonNegative,
   window: Schema.Literal(...(Object.keys(budgetWindows) as Array<BudgetWindow>))
-})
+}).annotations({ identifier: "BudgetLimitSpec" })
 
 /** @since 0.1.0 */
 export const BudgetSpec = Schema.Struct({
   type: Schema.Literal("budget"),
   limits: Schema.NonEmptyArray(BudgetLimitSpec)
-})
+}).annotations({ identifier: "BudgetSpec" })
 
 /** @since 0.1.0 */
-export const CapabilitiesSpec = Schema.Struct({ type: Schema.Literal("capabilities") })
+export const CapabilitiesSpec = Schema.Struct({ type: Schema.Literal("capabilities") }).annotations({
+  identifier: "CapabilitiesSpec"
+})
 
 /**
  * A strategy in a config file, told apart by `type`.
@@ -119,7 +130,7 @@ export const StrategySpec = Schema.Union(
   TagsSpec,
   BudgetSpec,
   CapabilitiesSpec
-)
+).annotations({ identifier: "StrategySpec" })
 /** @since 0.1.0 */
 export type StrategySpec = typeof StrategySpec.Type
 
@@ -131,7 +142,9 @@ export type StrategySpec = typeof StrategySpec.Type
 export const strategyFromSpec = (spec: StrategySpec): Strategy<RouterState> => {
   switch (spec.type) {
     case "contextWindow":
-      return contextWindow(spec.reserveOutputTokens === undefined ? {} : { reserveOutputTokens: spec.reserveOutputTokens })
+      return contextWindow(
+        spec.reserveOutputTokens === undefined ? {} : { reserveOutputTokens: spec.reserveOutputTokens }
+      )
     case "latency":
       return latencyBased({
         ...(spec.bufferFraction === undefined ? {} : { bufferFraction: spec.bufferFraction }),
@@ -164,7 +177,6 @@ export const strategyFromSpec = (spec: StrategySpec): Strategy<RouterState> => {
   }
 }
 
-
 /** @since 0.1.0 */
 export const TokenCountSpec = Schema.Struct({
   type: Schema.Literal("tokenCount"),
@@ -173,15 +185,16 @@ export const TokenCountSpec = Schema.Struct({
   encoding: optional(Schema.Literal("o200k_base", "cl100k_base")),
   model: optional(Name),
   measure: optional(Schema.Literal("prompt", "text"))
-})
+}).annotations({ identifier: "TokenCountSpec" })
 
 /** @since 0.1.0 */
 export const KeywordRuleSpec = Schema.Struct({
   route: Name,
   keywords: optional(Schema.Array(Name)),
   patterns: optional(Schema.Array(RegexSource)),
-  weight: optional(FiniteNumber)
-})
+  weight: optional(FiniteNumber),
+  name: optional(Name)
+}).annotations({ identifier: "KeywordRuleSpec" })
 
 /** @since 0.1.0 */
 export const KeywordSpec = Schema.Struct({
@@ -199,7 +212,7 @@ export const KeywordSpec = Schema.Struct({
       pointsPer1000Tokens: optional(NonNegative)
     })
   )
-})
+}).annotations({ identifier: "KeywordSpec" })
 
 /** @since 0.1.0 */
 export const SemanticSpec = Schema.Struct({
@@ -208,17 +221,18 @@ export const SemanticSpec = Schema.Struct({
   threshold: Schema.Number.pipe(Schema.between(-1, 1)),
   default: Name,
   embedder: optional(Schema.Literal("hashing"))
-})
+}).annotations({ identifier: "SemanticSpec" })
 
 /**
  * A classifier (for a `branch` node) in a config file, told apart by `type`.
  *
  * @since 0.1.0
  */
-export const ClassifierSpec = Schema.Union(TokenCountSpec, KeywordSpec, SemanticSpec)
+export const ClassifierSpec = Schema.Union(TokenCountSpec, KeywordSpec, SemanticSpec).annotations({
+  identifier: "ClassifierSpec"
+})
 /** @since 0.1.0 */
 export type ClassifierSpec = typeof ClassifierSpec.Type
-
 
 /**
  * The classifier a decoded spec describes. A semantic classifier embeds its utterances now, with
@@ -264,7 +278,8 @@ export const classifierFromSpec = (
                     route: rule.route,
                     ...(rule.keywords === undefined ? {} : { keywords: rule.keywords }),
                     ...(rule.patterns === undefined ? {} : { patterns: rule.patterns }),
-                    ...(rule.weight === undefined ? {} : { weight: rule.weight })
+                    ...(rule.weight === undefined ? {} : { weight: rule.weight }),
+                    ...(rule.name === undefined ? {} : { name: rule.name })
                   }))
                 }),
             ...(spec.useBuiltins === undefined ? {} : { useBuiltins: spec.useBuiltins }),

@@ -14,97 +14,9 @@
  */
 import { Effect } from "effect"
 import * as Format from "./Format.ts"
+import type { BuiltinRuleSet, KeywordRule } from "./keywordRules.ts"
+import { builtinRuleSets, builtinRules } from "./keywordRules.ts"
 import type { Classifier } from "./Strategy.ts"
-
-/**
- * Points for a route when the text matches. Each keyword and each pattern counts once, however often
- * it occurs.
- *
- * @since 0.1.0
- */
-export interface KeywordRule {
-  /** The route this rule votes for. */
-  readonly route: string
-  /** Words or phrases, matched whole and case-insensitively. */
-  readonly keywords?: ReadonlyArray<string>
-  /** Regular expressions; a string is compiled with the `iu` flags. */
-  readonly patterns?: ReadonlyArray<RegExp | string>
-  /** Points per matching keyword or pattern. Default 1; negative weights count against. */
-  readonly weight?: number
-}
-
-/** @since 0.1.0 */
-export type BuiltinRuleSet = "code" | "math" | "reasoning" | "translation" | "creative"
-
-/** @since 0.1.0 */
-export const builtinRuleSets: ReadonlyArray<BuiltinRuleSet> = ["code", "math", "reasoning", "translation", "creative"]
-
-const languages =
-  "english|french|spanish|german|italian|portuguese|dutch|russian|chinese|mandarin|japanese|korean|arabic|hindi|turkish|polish|swedish"
-
-/**
- * The built-in rules, by set. Strong signals (code fences, formulas, "translate … into French")
- * weigh more than single words.
- *
- * @since 0.1.0
- */
-export const builtinRules: Readonly<Record<BuiltinRuleSet, ReadonlyArray<KeywordRule>>> = {
-  code: [
-    {
-      route: "code",
-      keywords: [
-        "code", "function", "class", "method", "bug", "debug", "compile", "compiler", "stack trace", "exception",
-        "refactor", "python", "javascript", "typescript", "java", "rust", "golang", "c++", "sql", "regex",
-        "api", "algorithm", "unit test", "implement", "script", "syntax error", "segfault", "git", "docker"
-      ]
-    },
-    {
-      route: "code",
-      weight: 2,
-      patterns: [/```/, /\b(def|fn|func|function|class|import|return|const|let|var|public|private)\s+\w+/, /\w+\([^)]*\)\s*[{;:]/, /=>|::|->/]
-    }
-  ],
-  math: [
-    {
-      route: "math",
-      keywords: [
-        "math", "equation", "integral", "derivative", "calculate", "solve", "proof", "prove", "theorem", "lemma",
-        "matrix", "probability", "algebra", "geometry", "calculus", "polynomial", "eigenvalue", "statistics",
-        "arithmetic", "prime", "factorial", "logarithm"
-      ]
-    },
-    { route: "math", weight: 2, patterns: [/\d\s*[-+*/^=×÷]\s*\d/, /[∫∑∏√π∞≤≥≠]/, /\\(frac|int|sum|sqrt)\b/] }
-  ],
-  reasoning: [
-    {
-      route: "reasoning",
-      keywords: [
-        "step by step", "explain why", "reason", "reasoning", "analyze", "analyse", "compare", "trade-off",
-        "tradeoffs", "pros and cons", "evaluate", "justify", "implications", "think through", "logic", "puzzle",
-        "riddle", "deduce", "infer", "why does", "what would happen", "critique"
-      ]
-    }
-  ],
-  translation: [
-    { route: "translation", weight: 2, keywords: ["translate", "translation", "how do you say"] },
-    {
-      route: "translation",
-      weight: 3,
-      patterns: [new RegExp(`\\b(translate|render|put)\\b.*\\b(into|to|in)\\s+(${languages})\\b`, "iu")]
-    },
-    { route: "translation", keywords: languages.split("|").flatMap((language) => [`in ${language}`, `into ${language}`]) }
-  ],
-  creative: [
-    {
-      route: "creative",
-      keywords: [
-        "poem", "haiku", "story", "short story", "lyrics", "song", "novel", "fiction", "character", "plot",
-        "screenplay", "limerick", "sonnet", "creative", "imagine", "brainstorm", "slogan", "tagline", "fairy tale"
-      ]
-    },
-    { route: "creative", weight: 2, patterns: [/\bwrite (me )?(a|an) (poem|story|song|haiku|limerick|sonnet)\b/iu] }
-  ]
-}
 
 /**
  * Tier mode: complexity = the sum of every matched rule's points (all routes) plus
@@ -157,7 +69,9 @@ const keywordRegex = (keyword: string): RegExp => {
 }
 
 const patternRegex = (pattern: RegExp | string): RegExp =>
-  typeof pattern === "string" ? new RegExp(pattern, "iu") : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""))
+  typeof pattern === "string"
+    ? new RegExp(pattern, "iu")
+    : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""))
 
 const compile = (rules: ReadonlyArray<KeywordRule>): ReadonlyArray<Matcher> =>
   rules.flatMap((rule) => {
@@ -171,7 +85,8 @@ const compile = (rules: ReadonlyArray<KeywordRule>): ReadonlyArray<Matcher> =>
       })),
       ...(rule.patterns ?? []).map((pattern) => {
         const regex = patternRegex(pattern)
-        return { route: rule.route, label: `/${regex.source}/`, weight, regex }
+        const source = regex.source.length > 30 ? `${regex.source.slice(0, 29)}…` : regex.source
+        return { route: rule.route, label: rule.name ?? `/${source}/`, weight, regex }
       })
     ]
   })
@@ -181,7 +96,9 @@ const compile = (rules: ReadonlyArray<KeywordRule>): ReadonlyArray<Matcher> =>
  *
  * @since 0.1.0
  */
-export const resolveRules = (options: Pick<KeywordOptions, "rules" | "useBuiltins">): ReadonlyArray<KeywordRule> => {
+export const resolveRules = (
+  options: Pick<KeywordOptions, "rules" | "useBuiltins">
+): ReadonlyArray<KeywordRule> => {
   const builtins = options.useBuiltins ?? options.rules === undefined
   const sets = builtins === true ? builtinRuleSets : builtins === false ? [] : builtins
   return [...sets.flatMap((set) => builtinRules[set]), ...(options.rules ?? [])]
@@ -233,7 +150,9 @@ export const keyword = (options: KeywordOptions): Classifier => {
           labels.set(matcher.route, [...(labels.get(matcher.route) ?? []), matcher.label])
         }
         const ranked = [...labels.keys()].sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0))
-        const explained = ranked.map((route) => `${route} ${Format.score(scores[route] ?? 0)} (${labels.get(route)?.join(", ")})`)
+        const explained = ranked.map(
+          (route) => `${route} ${Format.score(scores[route] ?? 0)} (${labels.get(route)?.join(", ")})`
+        )
         if (tiers === undefined) {
           const best = ranked[0]
           const bestScore = best === undefined ? 0 : (scores[best] ?? 0)

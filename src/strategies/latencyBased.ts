@@ -58,7 +58,8 @@ export const latencyBased = (options: LatencyBasedOptions = {}): Strategy<Latenc
       Effect.gen(function* () {
         const stats = yield* LatencyStats
         const firstToken =
-          options.measure === "timeToFirstToken" || (options.measure !== "perOutputToken" && context.request.stream === true)
+          options.measure === "timeToFirstToken" ||
+          (options.measure !== "perOutputToken" && context.request.stream === true)
         const unit = firstToken ? "ms to first token" : "ms/token"
         const untried: Array<Candidate> = []
         const tried: Array<Measured> = []
@@ -101,7 +102,8 @@ export const latencyBased = (options: LatencyBasedOptions = {}): Strategy<Latenc
             `latency (${unit}): ` +
             Format.list(
               byLatency.map(
-                (entry, index) => `${entry.candidate.deployment.id} ${text(entry.latency)}${index === 0 ? " (fastest)" : ""}`
+                (entry, index) =>
+                  `${entry.candidate.deployment.id} ${text(entry.latency)}${index === 0 ? " (fastest)" : ""}`
               )
             ) +
             (near.length > 1

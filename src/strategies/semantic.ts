@@ -91,7 +91,10 @@ export const semantic = (
     }
     const examples = names.flatMap((route) => (options.routes[route] ?? []).map((text) => ({ route, text })))
     const vectors = yield* embedder.embedMany(examples.map((example) => example.text))
-    const indexed = examples.map((example, index) => ({ ...example, vector: vectors[index] ?? new Float32Array() }))
+    const indexed = examples.map((example, index) => ({
+      ...example,
+      vector: vectors[index] ?? new Float32Array()
+    }))
     const classifier: Classifier = {
       name: "semantic",
       choices: [...new Set([...names, options.default])],
@@ -111,11 +114,14 @@ export const semantic = (
           for (const example of indexed) {
             const similarity = cosine(query, example.vector)
             const best = nearest.get(example.route)
-            if (best === undefined || similarity > best.similarity) nearest.set(example.route, { similarity, text: example.text })
+            if (best === undefined || similarity > best.similarity)
+              nearest.set(example.route, { similarity, text: example.text })
           }
           const ranked = [...nearest.entries()].sort((a, b) => b[1].similarity - a[1].similarity)
           const scores = Object.fromEntries(ranked.map(([route, best]) => [route, best.similarity]))
-          const listed = ranked.map(([route, best]) => `${route} ${best.similarity.toFixed(2)} (${quote(best.text)})`).join(", ")
+          const listed = ranked
+            .map(([route, best]) => `${route} ${best.similarity.toFixed(2)} (${quote(best.text)})`)
+            .join(", ")
           const top = ranked[0]
           if (top !== undefined && top[1].similarity >= options.threshold) {
             return {

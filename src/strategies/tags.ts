@@ -34,7 +34,12 @@ export interface TagsOptions {
  */
 export const tags = (options: TagsOptions): Strategy => {
   const required = options.required ?? []
-  const regions = options.region === undefined ? undefined : typeof options.region === "string" ? [options.region] : options.region
+  const regions =
+    options.region === undefined
+      ? undefined
+      : typeof options.region === "string"
+        ? [options.region]
+        : options.region
   const requirement = [
     ...(required.length === 0 ? [] : [`tags ${required.join(", ")}`]),
     ...(regions === undefined ? [] : [`region ${regions.join(" or ")}`])
@@ -46,8 +51,12 @@ export const tags = (options: TagsOptions): Strategy => {
         const have = deployment.tags ?? []
         const missing = required.filter((tag) => !have.includes(tag))
         const reasons: Array<string> = []
-        if (missing.length > 0) reasons.push(`missing tag${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`)
-        if (regions !== undefined && (deployment.region === undefined || !regions.includes(deployment.region))) {
+        if (missing.length > 0)
+          reasons.push(`missing tag${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`)
+        if (
+          regions !== undefined &&
+          (deployment.region === undefined || !regions.includes(deployment.region))
+        ) {
           reasons.push(`region ${deployment.region ?? "not set"}, needs ${regions.join(" or ")}`)
         }
         return reasons.length === 0 ? undefined : reasons.join("; ")

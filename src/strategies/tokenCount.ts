@@ -66,7 +66,8 @@ export const tokenCount = (options: TokenCountOptions): Classifier => {
     classify: (context) =>
       Effect.sync(() => {
         const encoding = options.encoding ?? encodingForModel(options.model ?? context.request.model)
-        const tokens = measure === "prompt" ? context.promptTokens(encoding) : countTokens(context.text, encoding)
+        const tokens =
+          measure === "prompt" ? context.promptTokens(encoding) : countTokens(context.text, encoding)
         const band = bands.find((candidate) => tokens <= candidate.upTo)
         const what = `${Format.count(tokens)} ${measure === "prompt" ? "prompt" : "routing-text"} tokens (${encoding})`
         return {

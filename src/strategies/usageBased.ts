@@ -31,7 +31,8 @@ export const usageBased = (): Strategy<UsageCounters> => ({
   apply: (candidates, context) =>
     Effect.gen(function* () {
       const counters = yield* UsageCounters
-      const kept: Array<{ readonly candidate: Candidate; readonly fraction: number; readonly text: string }> = []
+      const kept: Array<{ readonly candidate: Candidate; readonly fraction: number; readonly text: string }> =
+        []
       const removed: Array<Removal> = []
       for (const candidate of candidates) {
         const { deployment } = candidate
@@ -44,7 +45,10 @@ export const usageBased = (): Strategy<UsageCounters> => ({
           if (requests > deployment.rpm) {
             over.push(`rpm ${Format.count(usage.requests)} used + 1 > limit ${Format.count(deployment.rpm)}`)
           }
-          parts.push({ fraction: requests / deployment.rpm, text: `rpm ${requests}/${Format.count(deployment.rpm)}` })
+          parts.push({
+            fraction: requests / deployment.rpm,
+            text: `rpm ${requests}/${Format.count(deployment.rpm)}`
+          })
         }
         if (deployment.tpm !== undefined) {
           const total = usage.tokens + tokens
@@ -62,11 +66,21 @@ export const usageBased = (): Strategy<UsageCounters> => ({
           removed.push({ deployment: deployment.id, reason: over.join("; ") })
           continue
         }
-        const worst = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a), { fraction: 0, text: "no rpm/tpm limit" })
+        const worst = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a), {
+          fraction: 0,
+          text: "no rpm/tpm limit"
+        })
         const text =
-          parts.length === 0 ? worst.text : `${Format.percent(worst.fraction)} (${parts.map((p) => p.text).join(", ")})`
+          parts.length === 0
+            ? worst.text
+            : `${Format.percent(worst.fraction)} (${parts.map((p) => p.text).join(", ")})`
         kept.push({
-          candidate: scored(candidate, "usage", worst.fraction, `usage: ${text} this minute with this request`),
+          candidate: scored(
+            candidate,
+            "usage",
+            worst.fraction,
+            `usage: ${text} this minute with this request`
+          ),
           fraction: worst.fraction,
           text
         })

@@ -47,7 +47,11 @@ export const resolveWeightSource = (
  * @since 0.1.0
  */
 export const weightOf = (deployment: Deployment, source: Exclude<WeightSource, "auto">): number =>
-  source === "weight" ? (deployment.weight ?? 1) : source === "rpm" ? (deployment.rpm ?? 0) : (deployment.tpm ?? 0)
+  source === "weight"
+    ? (deployment.weight ?? 1)
+    : source === "rpm"
+      ? (deployment.rpm ?? 0)
+      : (deployment.tpm ?? 0)
 
 /**
  * Shuffles candidates so that each comes first with probability proportional to its weight (then
@@ -74,7 +78,8 @@ export const weightedShuffle = (options: WeightedShuffleOptions = {}): Strategy 
       )
       const weights = candidates.map((c) => weightOf(c.deployment, source))
       const total = weights.reduce((a, b) => a + b, 0)
-      const keyed: Array<{ readonly candidate: Candidate; readonly key: number; readonly weight: number }> = []
+      const keyed: Array<{ readonly candidate: Candidate; readonly key: number; readonly weight: number }> =
+        []
       for (const [index, candidate] of candidates.entries()) {
         const weight = weights[index] ?? 0
         // Efraimidis–Spirakis: key = u^(1/w), compared in log space; u in (0, 1] so log u <= 0.
@@ -82,7 +87,12 @@ export const weightedShuffle = (options: WeightedShuffleOptions = {}): Strategy 
         const key = weight > 0 ? Math.log(u) / weight : Number.NEGATIVE_INFINITY
         const share = total > 0 ? weight / total : 0
         keyed.push({
-          candidate: scored(candidate, "weighted", share, `weighted: ${source} ${Format.score(weight)} (${Format.percent(share)} share)`),
+          candidate: scored(
+            candidate,
+            "weighted",
+            share,
+            `weighted: ${source} ${Format.score(weight)} (${Format.percent(share)} share)`
+          ),
           key,
           weight
         })
@@ -95,9 +105,13 @@ export const weightedShuffle = (options: WeightedShuffleOptions = {}): Strategy 
         summary:
           `weighted by ${source}: order ${Format.list(ordered.map((entry) => entry.candidate.deployment.id))}; shares ${Format.list(
             keyed.map(
-              (entry) => `${entry.candidate.deployment.id} ${Format.percent(total > 0 ? entry.weight / total : 0)}`
+              (entry) =>
+                `${entry.candidate.deployment.id} ${Format.percent(total > 0 ? entry.weight / total : 0)}`
             )
-          )}` + (zero.length === 0 ? "" : `; weight 0, last: ${zero.map((e) => e.candidate.deployment.id).join(", ")}`)
+          )}` +
+          (zero.length === 0
+            ? ""
+            : `; weight 0, last: ${zero.map((e) => e.candidate.deployment.id).join(", ")}`)
       }
     })
 })

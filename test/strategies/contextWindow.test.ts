@@ -9,22 +9,27 @@ const prompt = words(1_000)
 const promptTokens = 1_007
 
 describe("contextWindow", () => {
-  it.effect("drops deployments whose window cannot hold prompt plus requested output, naming the numbers", () =>
-    Effect.gen(function* () {
-      const small = deployment("small", { contextWindow: 1_200 })
-      const large = deployment("large", { contextWindow: 8_192 })
-      const unknown = deployment("unknown")
-      const outcome = yield* contextWindow().apply(
-        candidates(small, large, unknown),
-        context(prompt, { max_tokens: 500 })
-      )
-      expect(ids(outcome)).toEqual(["large", "unknown"])
-      expect(reasonFor(outcome, "small")).toBe(
-        `needs 1,507 tokens (${promptTokens.toLocaleString("en-US")} prompt + 500 output), window 1,200`
-      )
-      expect(outcome.summary).toContain("kept 2 of 3")
-      expect(outcome.summary).toContain("small (needs 1,507 tokens")
-    }))
+  it.effect(
+    "drops deployments whose window cannot hold prompt plus requested output, naming the numbers",
+    () =>
+      Effect.gen(function* () {
+        const small = deployment("small", { contextWindow: 1_200 })
+        const large = deployment("large", { contextWindow: 8_192 })
+        const unknown = deployment("unknown")
+        const outcome = yield* contextWindow().apply(
+          candidates(small, large, unknown),
+          context(prompt, { max_tokens: 500 })
+        )
+        expect(ids(outcome)).toEqual(["large", "unknown"])
+        expect(reasonFor(outcome, "small")).toBe(
+          `needs 1,507 tokens (${promptTokens.toLocaleString("en-US")} prompt + 500 output), window 1,200`
+        )
+        expect(outcome.summary).toContain(
+          "prompt + 500 output tokens requested must fit each window; kept 2 of 3"
+        )
+        expect(outcome.summary).toContain("small (needs 1,507 tokens")
+      })
+  )
 
   it.effect("reserves a small default output when the request sets none, capped at maxOutputTokens", () =>
     Effect.gen(function* () {
@@ -33,17 +38,25 @@ describe("contextWindow", () => {
       const outcome = yield* contextWindow().apply(candidates(tight, cappedOutput), context(prompt))
       expect(ids(outcome)).toEqual(["capped"])
       expect(reasonFor(outcome, "tight")).toContain("+ 256 output")
-      const generous = yield* contextWindow({ reserveOutputTokens: 150 }).apply(candidates(tight), context(prompt))
+      const generous = yield* contextWindow({ reserveOutputTokens: 150 }).apply(
+        candidates(tight),
+        context(prompt)
+      )
       expect(ids(generous)).toEqual(["tight"])
-    }))
+    })
+  )
 
   it.effect("drops deployments that cannot generate the requested output at all", () =>
     Effect.gen(function* () {
       const short = deployment("short", { contextWindow: 128_000, maxOutputTokens: 4_096 })
-      const outcome = yield* contextWindow().apply(candidates(short), context("hi", { max_completion_tokens: 16_000 }))
+      const outcome = yield* contextWindow().apply(
+        candidates(short),
+        context("hi", { max_completion_tokens: 16_000 })
+      )
       expect(ids(outcome)).toEqual([])
       expect(reasonFor(outcome, "short")).toBe("asks 16,000 output tokens, max output 4,096")
-    }))
+    })
+  )
 
   it.effect("counts the prompt with each deployment's model tokenizer", () =>
     Effect.gen(function* () {
@@ -60,5 +73,6 @@ describe("contextWindow", () => {
         context(text)
       )
       expect(ids(outcome)).toEqual([o200k < cl100k ? "modern" : "legacy"])
-    }))
+    })
+  )
 })

@@ -7,7 +7,10 @@ import * as RoutingContext from "../../src/core/RoutingContext.ts"
 import type { Candidate, StrategyOutcome } from "../../src/strategies/Strategy.ts"
 import { candidate } from "../../src/strategies/Strategy.ts"
 
-export type DeploymentFields = Omit<ConstructorParameters<typeof Deployment>[0], "id" | "provider" | "model"> & {
+export type DeploymentFields = Omit<
+  ConstructorParameters<typeof Deployment>[0],
+  "id" | "provider" | "model"
+> & {
   readonly provider?: Deployment["provider"]
   readonly model?: string
 }
@@ -17,7 +20,9 @@ export const deployment = (id: string, fields: DeploymentFields = {}): Deploymen
 
 export const request = (
   text: string,
-  extra: Partial<Omit<ChatCompletionRequest, "messages">> & { readonly messages?: ChatCompletionRequest["messages"] } = {}
+  extra: Partial<Omit<ChatCompletionRequest, "messages">> & {
+    readonly messages?: ChatCompletionRequest["messages"]
+  } = {}
 ): ChatCompletionRequest => ({
   model: "auto",
   messages: [{ role: "user", content: text }],
@@ -30,9 +35,11 @@ export const context = (text: string, extra: Parameters<typeof request>[1] = {})
 export const candidates = (...deployments: ReadonlyArray<Deployment>): ReadonlyArray<Candidate> =>
   deployments.map(candidate)
 
-export const ids = (outcome: StrategyOutcome): ReadonlyArray<string> => outcome.candidates.map((c) => c.deployment.id)
+export const ids = (outcome: StrategyOutcome): ReadonlyArray<string> =>
+  outcome.candidates.map((c) => c.deployment.id)
 
-export const removedIds = (outcome: StrategyOutcome): ReadonlyArray<string> => outcome.removed.map((r) => r.deployment)
+export const removedIds = (outcome: StrategyOutcome): ReadonlyArray<string> =>
+  outcome.removed.map((r) => r.deployment)
 
 export const reasonFor = (outcome: StrategyOutcome, id: string): string =>
   outcome.removed.find((r) => r.deployment === id)?.reason ?? `(${id} not removed)`

@@ -11,7 +11,9 @@ const occupy = (id: string, n: number, release: Deferred.Deferred<void>) =>
     const inFlight = yield* InFlight
     for (let index = 0; index < n; index++) {
       const started = yield* Deferred.make<void>()
-      yield* Effect.fork(inFlight.track(id, Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(release))))
+      yield* Effect.fork(
+        inFlight.track(id, Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(release)))
+      )
       yield* Deferred.await(started)
     }
   })
@@ -29,7 +31,8 @@ describe("leastBusy", () => {
       expect(ids(outcome)).toEqual(["b", "c", "a"])
       expect(outcome.summary).toBe("leastBusy: b 0 in flight, c 1 in flight, a 3 in flight")
       yield* Deferred.succeed(release, undefined)
-    }).pipe(Effect.provide(InFlightModule.layerMemory)))
+    }).pipe(Effect.provide(InFlightModule.layerMemory))
+  )
 
   it.effect("drops deployments at maxParallel and lets them back when requests finish", () =>
     Effect.gen(function* () {
@@ -44,6 +47,10 @@ describe("leastBusy", () => {
       const inFlight = yield* InFlight
       // Wait until the tracked fibers have released their count.
       while ((yield* inFlight.count("capped")) > 0) yield* Effect.yieldNow()
-      expect(ids(yield* leastBusy().apply(candidates(capped, open), context("hi")))).toEqual(["capped", "open"])
-    }).pipe(Effect.provide(InFlightModule.layerMemory)))
+      expect(ids(yield* leastBusy().apply(candidates(capped, open), context("hi")))).toEqual([
+        "capped",
+        "open"
+      ])
+    }).pipe(Effect.provide(InFlightModule.layerMemory))
+  )
 })

@@ -7,7 +7,11 @@ import { cosine, semantic, semanticFromService } from "../../src/strategies/sema
 import { context } from "./fixtures.ts"
 
 const routes = {
-  code: ["write a python function to parse json", "fix this javascript stack trace", "refactor my typescript class"],
+  code: [
+    "write a python function to parse json",
+    "fix this javascript stack trace",
+    "refactor my typescript class"
+  ],
   cooking: ["recipe for a chocolate cake", "how long to boil an egg", "what spices go with roast chicken"]
 }
 
@@ -28,11 +32,14 @@ describe("semantic", () => {
       const classifier = yield* semantic({ routes, threshold: 0.2, default: "chat" }, HashingEmbedder.make())
       const code = yield* classifier.classify(context("please write a python function that parses json"))
       expect(code.choice).toBe("code")
-      expect(code.summary).toContain('code ')
+      expect(code.summary).toContain("code ")
       expect(code.summary).toContain('("write a python function to parse json")')
       expect(code.summary).toMatch(/→ code$/)
-      expect((yield* classifier.classify(context("a recipe for chocolate cake please"))).choice).toBe("cooking")
-    }))
+      expect((yield* classifier.classify(context("a recipe for chocolate cake please"))).choice).toBe(
+        "cooking"
+      )
+    })
+  )
 
   it.effect("takes the default below the threshold", () =>
     Effect.gen(function* () {
@@ -41,7 +48,8 @@ describe("semantic", () => {
       expect(result.choice).toBe("chat")
       expect(result.summary).toContain("below threshold 0.5 → chat (default)")
       expect([...classifier.choices].sort()).toEqual(["chat", "code", "cooking"])
-    }))
+    })
+  )
 
   it.effect("embeds the utterances once, at construction", () =>
     Effect.gen(function* () {
@@ -51,18 +59,23 @@ describe("semantic", () => {
       yield* classifier.classify(context("boil an egg"))
       yield* classifier.classify(context("fix my stack trace"))
       expect(calls.texts).toBe(8)
-    }))
+    })
+  )
 
   it.effect("uses the Embedder service with semanticFromService", () =>
     Effect.gen(function* () {
       const classifier = yield* semanticFromService({ routes, threshold: 0.2, default: "chat" })
       expect((yield* classifier.classify(context("how long should I boil an egg"))).choice).toBe("cooking")
-    }).pipe(Effect.provideService(Embedder, HashingEmbedder.make())))
+    }).pipe(Effect.provideService(Embedder, HashingEmbedder.make()))
+  )
 
   it.effect("refuses a route without utterances", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(
-        semantic({ routes: { ...routes, empty: [] }, threshold: 0.2, default: "chat" }, HashingEmbedder.make())
+        semantic(
+          { routes: { ...routes, empty: [] }, threshold: 0.2, default: "chat" },
+          HashingEmbedder.make()
+        )
       )
       expect(Exit.isFailure(exit)).toBe(true)
       const error = yield* Effect.flip(
@@ -70,7 +83,8 @@ describe("semantic", () => {
       )
       expect(error._tag).toBe("ConfigError")
       expect(error._tag === "ConfigError" ? error.path : "").toBe("routes.empty")
-    }))
+    })
+  )
 
   it.effect("turns an embedding failure while classifying into a RouterError", () =>
     Effect.gen(function* () {
@@ -84,7 +98,8 @@ describe("semantic", () => {
       expect(error._tag).toBe("RouterError")
       expect(error.reason).toBe("EmbeddingFailed")
       expect(error.message).toContain("model offline")
-    }))
+    })
+  )
 
   it("computes cosine similarity of unnormalised vectors", () => {
     expect(cosine(new Float32Array([3, 0]), new Float32Array([5, 0]))).toBeCloseTo(1)

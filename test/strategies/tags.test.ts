@@ -15,7 +15,8 @@ describe("tags", () => {
       expect(reasonFor(outcome, "bare")).toBe("missing tag fast")
       const both = yield* tags({ required: ["gdpr", "fast", "hipaa"] }).apply(candidates(eu), context("hi"))
       expect(reasonFor(both, "eu")).toBe("missing tag hipaa")
-    }))
+    })
+  )
 
   it.effect("filters by region, one or several", () =>
     Effect.gen(function* () {
@@ -23,22 +24,31 @@ describe("tags", () => {
       expect(ids(one)).toEqual(["eu"])
       expect(reasonFor(one, "us")).toBe("region us-east-1, needs eu-west-1")
       expect(reasonFor(one, "bare")).toBe("region not set, needs eu-west-1")
-      const several = yield* tags({ region: ["us-east-1", "eu-west-1"] }).apply(candidates(eu, us, bare), context("hi"))
+      const several = yield* tags({ region: ["us-east-1", "eu-west-1"] }).apply(
+        candidates(eu, us, bare),
+        context("hi")
+      )
       expect(ids(several)).toEqual(["eu", "us"])
-    }))
+    })
+  )
 
   it.effect("combines tags and region and says what it required", () =>
     Effect.gen(function* () {
-      const outcome = yield* tags({ required: ["gdpr"], region: "us-east-1" }).apply(candidates(eu, us), context("hi"))
+      const outcome = yield* tags({ required: ["gdpr"], region: "us-east-1" }).apply(
+        candidates(eu, us),
+        context("hi")
+      )
       expect(ids(outcome)).toEqual([])
       expect(reasonFor(outcome, "eu")).toBe("region eu-west-1, needs us-east-1")
       expect(reasonFor(outcome, "us")).toBe("missing tag gdpr")
       expect(outcome.summary).toMatch(/^tags: requires tags gdpr, region us-east-1; kept 0 of 2/)
-    }))
+    })
+  )
 
   it.effect("keeps everything when nothing is required", () =>
     Effect.gen(function* () {
       const outcome = yield* tags({}).apply(candidates(eu, us, bare), context("hi"))
       expect(ids(outcome)).toEqual(["eu", "us", "bare"])
-    }))
+    })
+  )
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import type { ChatCompletionRequest } from "../../src/core/ChatCompletion.ts"
 import { Effect } from "effect"
 import * as RoutingContext from "../../src/core/RoutingContext.ts"
 import { tokenCount } from "../../src/strategies/tokenCount.ts"
@@ -18,7 +19,8 @@ describe("tokenCount", () => {
       expect((yield* bands.classify(context(words(10)))).choice).toBe("small")
       expect((yield* bands.classify(context(words(1_000)))).choice).toBe("medium")
       expect((yield* bands.classify(context(words(5_000)))).choice).toBe("large")
-    }))
+    })
+  )
 
   it.effect("treats upTo as inclusive and says which band it used", () =>
     Effect.gen(function* () {
@@ -30,7 +32,8 @@ describe("tokenCount", () => {
       const over = yield* exact.classify(context(words(101)))
       expect(over.choice).toBe("over")
       expect(over.summary).toContain("> 107 → over (otherwise)")
-    }))
+    })
+  )
 
   it.effect("chooses the encoding from the request's model, a given model, or a given encoding", () =>
     Effect.gen(function* () {
@@ -40,21 +43,23 @@ describe("tokenCount", () => {
       expect((yield* byOption.classify(context("hi"))).summary).toContain("(o200k_base)")
       const byEncoding = tokenCount({ bands: [], otherwise: "any", model: "gpt-4o", encoding: "cl100k_base" })
       expect((yield* byEncoding.classify(context("hi"))).summary).toContain("(cl100k_base)")
-    }))
+    })
+  )
 
   it.effect("counts the whole prompt by default, or only the routing text", () =>
     Effect.gen(function* () {
-      const longSystem = {
+      const longSystem: { readonly messages: ChatCompletionRequest["messages"] } = {
         messages: [
-          { role: "system" as const, content: words(2_000) },
-          { role: "user" as const, content: "hi" }
+          { role: "system", content: words(2_000) },
+          { role: "user", content: "hi" }
         ]
       }
       const prompt = tokenCount({ bands: [{ upTo: 100, route: "short" }], otherwise: "long" })
       const text = tokenCount({ bands: [{ upTo: 100, route: "short" }], otherwise: "long", measure: "text" })
       expect((yield* prompt.classify(context("", longSystem))).choice).toBe("long")
       expect((yield* text.classify(context("", longSystem))).choice).toBe("short")
-    }))
+    })
+  )
 
   it("lists every route it can return once", () => {
     const classifier = tokenCount({

@@ -1,0 +1,76 @@
+/**
+ * Trains the shipped default weights (weights/{mf,knn,sw_ranking,classifier}-default.*) on
+ * arena-bench-v1 (300 prompts × 14 models) with the default embedder, choosing hyper-parameters on
+ * validation splits of arena only, then records each router's held-out MT Bench figures in its
+ * manifest (MT Bench is never trained on). Deterministic.
+ *
+ * Usage: npx tsx scripts/train-default.ts [--embedder static]
+ */
+import { Effect } from "effect"
+import { join } from "node:path"
+import { makeEmbedder } from "../src/embeddings/EmbedderRegistry.ts"
+import { loadArena, loadMtBench } from "../src/evaluation/Datasets.ts"
+import { embedWithCache } from "../src/evaluation/EmbeddingStore.ts"
+import { heldOutResult } from "../src/evaluation/QualityBenchmark.ts"
+import * as Trainers from "../src/evaluation/Trainers.ts"
+import * as ClassifierRouter from "../src/routers/ClassifierRouter.ts"
+import * as KnnRouter from "../src/routers/KnnRouter.ts"
+import * as MatrixFactorizationRouter from "../src/routers/MatrixFactorizationRouter.ts"
+import * as SimilarityWeightedRouter from "../src/routers/SimilarityWeightedRouter.ts"
+import type { LogisticModel } from "../src/routers/Training.ts"
+import * as Weights from "../src/routers/Weights.ts"
+
+const index = process.argv.indexOf("--embedder")
+const embedderName = index >= 0 ? (process.argv[index + 1] ?? "static") : "static"
+const SEED = 0
+
+const program = Effect.gen(function* () {
+  const embedder = yield* makeEmbedder(embedderName)
+  const arena = yield* loadArena()
+  const mtBench = yield* loadMtBench()
+  const arenaEmbeddings = yield* embedWithCache(embedder, "arena", arena.items.map((item) => item.prompt))
+  const mtEmbeddings = yield* embedWithCache(embedder, "mt-bench", mtBench.items.map((item) => item.prompt))
+  const models = Trainers.modelsOf(arena.items)
+  const set = { embeddings: arenaEmbeddings, items: arena.items, models, strongModel: arena.strongModel, weakModel: arena.weakModel, seed: SEED }
+  const training = {
+    data: "arena-bench-v1 (lmarena/arena-hard-auto ac4ad9a, 300 Chatbot Arena prompts, GPT-4 judge scores for 14 models)",
+    heldOutBenchmark: "MT Bench (RouteLLM evals, 72 prompts after decontamination) — never used for training or model selection",
+    seed: SEED,
+    reproduce: `npx tsx scripts/train-default.ts --embedder ${embedderName}`
+  }
+  const dir = Weights.shippedWeightsDir
+  for (const trainer of Trainers.trainers) {
+    const fitted = trainer.fit(set)
+    const result = heldOutResult({ benchmark: arena, embeddings: arenaEmbeddings }, { benchmark: mtBench, embeddings: mtEmbeddings }, trainer, { seed: SEED, embedder: embedder.name })
+    const metrics = {
+      "mt-bench (held-out)": {
+        apgrRouteLLM: result.evaluation.routellm.metrics.apgr,
+        apgrExact: result.evaluation.exact.metrics.apgr,
+        cpt50Exact: result.evaluation.exact.metrics.cpt50
+      }
+    }
+    const common = { embedder: embedder.name, strongModel: arena.strongModel, weakModel: arena.weakModel, training, hyperParameters: fitted.hyperParameters, metrics }
+    const path = join(dir, `${trainer.name}-default.json`)
+    if (trainer.name === "mf") {
+      yield* MatrixFactorizationRouter.save(path, fitted.model as MatrixFactorizationRouter.MatrixFactorizationModel, common)
+    } else if (trainer.name === "knn") {
+      const labelled = arena.items.flatMap((item, i) => {
+        const s = item.scores[arena.strongModel]
+        const w = item.scores[arena.weakModel]
+        return s === undefined || w === undefined ? [] : [{ vector: arenaEmbeddings[i]!, label: KnnRouter.pairLabel(s, w) }]
+      })
+      const knnIndex = KnnRouter.index(labelled.map((l) => l.vector), labelled.map((l) => l.label))
+      yield* KnnRouter.save(path, knnIndex, Number(fitted.hyperParameters["k"] ?? 50), common)
+    } else if (trainer.name === "sw_ranking") {
+      yield* SimilarityWeightedRouter.save(path, SimilarityWeightedRouter.index(arenaEmbeddings, arena.items.map((item) => item.scores), models), common)
+    } else {
+      yield* ClassifierRouter.save(path, fitted.model as LogisticModel, common)
+    }
+    console.log(`${trainer.name}: ${JSON.stringify(fitted.hyperParameters)} MT Bench APGR ${result.evaluation.routellm.metrics.apgr.toFixed(3)} (exact ${result.evaluation.exact.metrics.apgr.toFixed(3)}) -> ${path}`)
+  }
+})
+
+Effect.runPromise(program).catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,107 @@
+/**
+ * OpenAI embeddings (`text-embedding-3-small`, 1536-d, or `-large`, 3072-d) through the official
+ * `openai` SDK. The key comes from `Config.redacted("OPENAI_API_KEY")` and never reaches an error
+ * message or a log line; `OPENAI_BASE_URL` points it at any OpenAI-compatible server.
+ *
+ * This is the embedder RouteLLM's released checkpoints were trained on.
+ *
+ * @since 0.1.0
+ */
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import OpenAI from "openai"
+import { Embedder, EmbeddingError } from "./Embedder.ts"
+import type { EmbedderShape } from "./Embedder.ts"
+
+/**
+ * Vector length of each known OpenAI embedding model.
+ *
+ * @since 0.1.0
+ */
+export const DIMENSIONS: Readonly<Record<string, number>> = { "text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536 }
+
+/**
+ * Settings of the OpenAI embedder.
+ *
+ * @since 0.1.0
+ */
+export interface OpenAIEmbedderOptions {
+  readonly apiKey: Redacted.Redacted<string>
+  readonly model?: string
+  readonly baseURL?: string
+  /** Required for a model not in {@link DIMENSIONS}. */
+  readonly dimension?: number
+}
+
+const BATCH = 256
+
+/**
+ * Builds the embedder from explicit settings.
+ *
+ * @example
+ * import { Effect, Redacted } from "effect"
+ * import { OpenAIEmbedder } from "effect-llm-router"
+ *
+ * const embedder = OpenAIEmbedder.make({ apiKey: Redacted.make("sk-..."), model: "text-embedding-3-small" })
+ *
+ * @since 0.1.0
+ */
+export const make = (options: OpenAIEmbedderOptions): Effect.Effect<EmbedderShape, EmbeddingError> => {
+  const model = options.model ?? "text-embedding-3-small"
+  const dimension = options.dimension ?? DIMENSIONS[model]
+  if (dimension === undefined) {
+    return Effect.fail(new EmbeddingError({ reason: "InvalidInput", message: `unknown OpenAI embedding model "${model}": pass its dimension` }))
+  }
+  const client = new OpenAI({ apiKey: Redacted.value(options.apiKey), ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }), maxRetries: 2 })
+  const request = (texts: ReadonlyArray<string>) =>
+    Effect.tryPromise({
+      try: (signal) => client.embeddings.create({ model, input: [...texts], encoding_format: "float" }, { signal }),
+      // The SDK's error message never contains the key, but keep only its status and type.
+      catch: (cause) =>
+        new EmbeddingError({
+          reason: "Unavailable",
+          message: `OpenAI embeddings request failed${cause instanceof OpenAI.APIError ? ` (HTTP ${cause.status ?? "?"}: ${cause.type ?? cause.name})` : ""}`,
+          cause: cause instanceof OpenAI.APIError ? { status: cause.status, type: cause.type } : undefined
+        })
+    }).pipe(
+      Effect.flatMap((response) => {
+        const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => Float32Array.from(item.embedding))
+        const wrong = vectors.find((vector) => vector.length !== dimension)
+        return vectors.length !== texts.length || wrong !== undefined
+          ? Effect.fail(new EmbeddingError({ reason: "Unavailable", message: `OpenAI returned ${vectors.length} vectors of length ${wrong?.length ?? dimension} for ${texts.length} texts; expected ${dimension}` }))
+          : Effect.succeed(vectors)
+      })
+    )
+  const embedMany = (texts: ReadonlyArray<string>) =>
+    Effect.map(
+      Effect.forEach(Array.from({ length: Math.ceil(texts.length / BATCH) }, (_, index) => texts.slice(index * BATCH, (index + 1) * BATCH)), request),
+      (chunks) => chunks.flat()
+    )
+  return Effect.succeed({
+    name: `openai:${model}`,
+    dimension,
+    embed: (text) => Effect.map(embedMany([text]), (vectors) => vectors[0]!),
+    embedMany
+  })
+}
+
+/**
+ * Builds the embedder from `Config`: `OPENAI_API_KEY` (redacted), optional `OPENAI_BASE_URL`.
+ *
+ * @since 0.1.0
+ */
+export const makeFromConfig = (model?: string): Effect.Effect<EmbedderShape, EmbeddingError> =>
+  Effect.gen(function* () {
+    const apiKey = yield* Config.redacted("OPENAI_API_KEY")
+    const baseURL = yield* Config.option(Config.string("OPENAI_BASE_URL"))
+    return { apiKey, baseURL }
+  }).pipe(
+    Effect.mapError((cause) => new EmbeddingError({ reason: "LoadFailed", message: "the openai embedder needs OPENAI_API_KEY in the environment", cause })),
+    Effect.flatMap(({ apiKey, baseURL }) => make({ apiKey, ...(model === undefined ? {} : { model }), ...(Option.isSome(baseURL) ? { baseURL: baseURL.value } : {}) }))
+  )
+
+/**
+ * The `Embedder` service backed by OpenAI, configured from the environment.
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (model?: string): Layer.Layer<Embedder, EmbeddingError> => Layer.effect(Embedder, makeFromConfig(model))

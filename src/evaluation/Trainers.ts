@@ -1,0 +1,214 @@
+/**
+ * The trainable routers as pure fit/predict pairs over precomputed embeddings, for out-of-fold
+ * evaluation and for training shipped weights. Hyper-parameters are chosen on a validation split
+ * of the training data only (never on the evaluation prompts).
+ *
+ * @since 0.1.0
+ */
+import * as KnnRouter from "../routers/KnnRouter.ts"
+import * as MatrixFactorizationRouter from "../routers/MatrixFactorizationRouter.ts"
+import { sigmoid } from "../routers/RouterSupport.ts"
+import * as SimilarityWeightedRouter from "../routers/SimilarityWeightedRouter.ts"
+import * as Training from "../routers/Training.ts"
+import type { BenchmarkItem } from "./Datasets.ts"
+import { exactCurve, curveMetrics, modelMeans } from "./Metrics.ts"
+
+/**
+ * What a trainer receives.
+ *
+ * @since 0.1.0
+ */
+export interface TrainingSet {
+  readonly embeddings: ReadonlyArray<Float32Array>
+  readonly items: ReadonlyArray<BenchmarkItem>
+  /** Every model with at least one score, in a fixed order. */
+  readonly models: ReadonlyArray<string>
+  readonly strongModel: string
+  readonly weakModel: string
+  readonly seed: number
+}
+
+/**
+ * A fitted router over embeddings, with the hyper-parameters it chose.
+ *
+ * @since 0.1.0
+ */
+export interface Fitted {
+  readonly predict: (embeddings: ReadonlyArray<Float32Array>) => ReadonlyArray<number>
+  readonly hyperParameters: Readonly<Record<string, number | string>>
+  /** The fitted parameters, for saving (type depends on the trainer). */
+  readonly model?: unknown
+}
+
+/**
+ * A trainable router kind.
+ *
+ * @since 0.1.0
+ */
+export interface Trainer {
+  readonly name: "mf" | "knn" | "sw_ranking" | "classifier"
+  readonly fit: (set: TrainingSet) => Fitted
+}
+
+/**
+ * All models scored anywhere in the items, sorted by name.
+ *
+ * @since 0.1.0
+ */
+export const modelsOf = (items: ReadonlyArray<BenchmarkItem>): Array<string> => [...new Set(items.flatMap((item) => Object.keys(item.scores)))].sort()
+
+/**
+ * Validation quality of predicted per-model scores: the mean exact APGR over every pair of models
+ * whose mean scores differ by at least 10 % of the score range, each pair routed by the predicted
+ * score difference. With two models this is the pair's APGR.
+ *
+ * @since 0.1.0
+ */
+export const pairwiseApgr = (items: ReadonlyArray<BenchmarkItem>, predicted: ReadonlyArray<Readonly<Record<string, number>>>, models: ReadonlyArray<string>): number => {
+  const all = items.flatMap((item) => Object.values(item.scores))
+  const range = Math.max(...all) - Math.min(...all) || 1
+  const values: Array<number> = []
+  for (const a of models) {
+    for (const b of models) {
+      const rows = items.flatMap((item, index) => (item.scores[a] !== undefined && item.scores[b] !== undefined ? [index] : []))
+      if (rows.length < 4) continue
+      const prompts = rows.map((index) => ({ winRate: predicted[index]![a]! - predicted[index]![b]!, strongScore: items[index]!.scores[a]!, weakScore: items[index]!.scores[b]! }))
+      const { strong, weak } = modelMeans(prompts)
+      if (strong - weak < 0.1 * range) continue
+      values.push(curveMetrics(exactCurve(prompts), weak, strong).apgr)
+    }
+  }
+  return values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length
+}
+
+const holdOut = (set: TrainingSet, fraction: number) => {
+  const split = Training.validationSplit(set.items.length, { fraction, seed: set.seed, groups: set.items.map((item) => item.prompt) })
+  const pick = <A>(values: ReadonlyArray<A>, indices: ReadonlyArray<number>) => indices.map((index) => values[index]!)
+  return {
+    train: { ...set, embeddings: pick(set.embeddings, split.train), items: pick(set.items, split.train) },
+    validation: { embeddings: pick(set.embeddings, split.validation), items: pick(set.items, split.validation) }
+  }
+}
+
+/**
+ * Matrix factorisation: ranks {1, 2} (only 2 when the data has 2 models, where rank 2 is plain ridge
+ * on both scores) × ridge penalties, chosen by {@link pairwiseApgr} on a 25 % validation split.
+ *
+ * @since 0.1.0
+ */
+export const matrixFactorization = (options: { readonly lambdas?: ReadonlyArray<number>; readonly ranks?: ReadonlyArray<number> } = {}): Trainer => ({
+  name: "mf",
+  fit: (set) => {
+    const lambdas = options.lambdas ?? [1, 3, 10, 30, 100]
+    const ranks = options.ranks ?? (set.models.length <= 2 ? [2] : [1, 2])
+    const grid = ranks.flatMap((rank) => lambdas.map((lambda) => ({ rank, lambda })))
+    const { train, validation } = holdOut(set, 0.25)
+    const candidates = MatrixFactorizationRouter.fitGrid(train.embeddings, train.items.map((item) => item.scores), set.models, grid)
+    const scoresOf = (model: MatrixFactorizationRouter.MatrixFactorizationModel, vectors: ReadonlyArray<Float32Array>) =>
+      vectors.map((vector) => {
+        const predicted = MatrixFactorizationRouter.scores(model, vector)
+        return Object.fromEntries(set.models.map((name, index) => [name, predicted[index]!]))
+      })
+    let best = 0
+    let bestValue = Number.NEGATIVE_INFINITY
+    candidates.forEach((candidate, index) => {
+      const value = pairwiseApgr(validation.items, scoresOf(candidate, validation.embeddings), set.models)
+      if (value > bestValue) {
+        bestValue = value
+        best = index
+      }
+    })
+    const chosen = grid[best]!
+    const model = MatrixFactorizationRouter.fit(set.embeddings, set.items.map((item) => item.scores), set.models, chosen)
+    const strong = set.models.indexOf(set.strongModel)
+    const weak = set.models.indexOf(set.weakModel)
+    return {
+      model,
+      predict: (vectors) =>
+        vectors.map((vector) => {
+          const predicted = MatrixFactorizationRouter.scores(model, vector)
+          return sigmoid(predicted[strong]! - predicted[weak]!)
+        }),
+      hyperParameters: { rank: chosen.rank, lambda: chosen.lambda, validationPairwiseApgr: bestValue }
+    }
+  }
+})
+
+const pairItems = (set: TrainingSet) =>
+  set.items.flatMap((item, index) => {
+    const strong = item.scores[set.strongModel]
+    const weak = item.scores[set.weakModel]
+    return strong === undefined || weak === undefined ? [] : [{ index, label: KnnRouter.pairLabel(strong, weak) }]
+  })
+
+/**
+ * k-nearest neighbours on the strong/weak pair label; k from {10, 25, 50, 100} on a validation split.
+ *
+ * @since 0.1.0
+ */
+export const knn = (): Trainer => ({
+  name: "knn",
+  fit: (set) => {
+    const labelled = pairItems(set)
+    const vectors = labelled.map(({ index }) => set.embeddings[index]!)
+    const labels = labelled.map(({ label }) => label)
+    const split = Training.validationSplit(vectors.length, { fraction: 0.25, seed: set.seed, groups: labelled.map(({ index }) => set.items[index]!.prompt) })
+    const trainIndex = KnnRouter.index(split.train.map((i) => vectors[i]!), split.train.map((i) => labels[i]!))
+    let bestK = 50
+    let bestValue = Number.NEGATIVE_INFINITY
+    for (const k of [10, 25, 50, 100]) {
+      const prompts = split.validation.map((i) => {
+        const item = set.items[labelled[i]!.index]!
+        return { winRate: KnnRouter.predict(trainIndex, vectors[i]!, k), strongScore: item.scores[set.strongModel]!, weakScore: item.scores[set.weakModel]! }
+      })
+      const { strong, weak } = modelMeans(prompts)
+      const value = curveMetrics(exactCurve(prompts), weak, strong).apgr
+      if (value > bestValue) {
+        bestValue = value
+        bestK = k
+      }
+    }
+    const full = KnnRouter.index(vectors, labels)
+    return { predict: (queries) => queries.map((query) => KnnRouter.predict(full, query, bestK)), hyperParameters: { k: bestK } }
+  }
+})
+
+/**
+ * RouteLLM's similarity-weighted Bradley–Terry ranking over every model's battles.
+ *
+ * @since 0.1.0
+ */
+export const similarityWeighted = (): Trainer => ({
+  name: "sw_ranking",
+  fit: (set) => {
+    const battles = SimilarityWeightedRouter.index(set.embeddings, set.items.map((item) => item.scores), set.models)
+    const strong = set.models.indexOf(set.strongModel)
+    const weak = set.models.indexOf(set.weakModel)
+    return { predict: (queries) => queries.map((query) => SimilarityWeightedRouter.winRate(battles, query, strong, weak)), hyperParameters: {} }
+  }
+})
+
+/**
+ * Logistic regression on the strong/weak pair label (Adam, early stopping on a validation split).
+ *
+ * @since 0.1.0
+ */
+export const classifier = (options: { readonly l2?: number } = {}): Trainer => ({
+  name: "classifier",
+  fit: (set) => {
+    const labelled = pairItems(set)
+    const model = Training.trainLogistic(
+      labelled.map(({ index }) => set.embeddings[index]!),
+      labelled.map(({ label }) => label),
+      { seed: set.seed, l2: options.l2 ?? 1e-3, epochs: 60, learningRate: 0.01, groups: labelled.map(({ index }) => set.items[index]!.prompt) }
+    )
+    return { model, predict: (queries) => queries.map((query) => Training.predictLogistic(model, query)), hyperParameters: { bestEpoch: model.bestEpoch, l2: options.l2 ?? 1e-3 } }
+  }
+})
+
+/**
+ * Every trainer, by name.
+ *
+ * @since 0.1.0
+ */
+export const trainers: ReadonlyArray<Trainer> = [matrixFactorization(), knn(), similarityWeighted(), classifier()]

@@ -1,0 +1,160 @@
+/**
+ * Builds a win-rate router by name, as `llm-router score --router NAME [--weights PATH]
+ * [--embedder NAME]` and route configs do. With no weights and no embedder, each trained router uses
+ * its shipped default weights (`weights/<router>-default.json`) and the embedder its manifest names:
+ * everything offline.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import type { EmbedderShape } from "../embeddings/Embedder.ts"
+import { makeEmbedder } from "../embeddings/EmbedderRegistry.ts"
+import * as ClassifierRouter from "./ClassifierRouter.ts"
+import * as KeywordWinRate from "./KeywordWinRate.ts"
+import * as KnnRouter from "./KnnRouter.ts"
+import * as MatrixFactorizationRouter from "./MatrixFactorizationRouter.ts"
+import * as RandomRouter from "./RandomRouter.ts"
+import * as SimilarityWeightedRouter from "./SimilarityWeightedRouter.ts"
+import * as TokenCountWinRate from "./TokenCountWinRate.ts"
+import * as Weights from "./Weights.ts"
+import { RouterError } from "./WinRateRouter.ts"
+import type { WinRateRouter } from "./WinRateRouter.ts"
+
+/**
+ * Router names this registry builds.
+ *
+ * @since 0.1.0
+ */
+export const routerNames = ["mf", "sw_ranking", "classifier", "knn", "random", "token-count", "keyword"] as const
+
+/**
+ * A router name.
+ *
+ * @since 0.1.0
+ */
+export type RouterName = (typeof routerNames)[number]
+
+/**
+ * Options of {@link makeRouter}.
+ *
+ * @since 0.1.0
+ */
+export interface RouterOptions {
+  /** Weights manifest (`.json`); for `mf` also RouteLLM's `.safetensors`; for `classifier` also a bare `.onnx`. */
+  readonly weights?: string
+  /** Embedder name (see `EmbedderRegistry`); default: the one the weights' manifest names. */
+  readonly embedder?: string
+  readonly strongModel?: string
+  readonly weakModel?: string
+  /** Seed of the random router. */
+  readonly seed?: number
+}
+
+/**
+ * Path of a router's shipped default weights manifest.
+ *
+ * @since 0.1.0
+ */
+export const defaultWeightsPath = (router: string): string => join(Weights.shippedWeightsDir, `${router}-default.json`)
+
+const DEFAULT_STRONG = "gpt-4-1106-preview"
+const DEFAULT_WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
+
+const routerError = (router: string, reason: RouterError["reason"], message: string, cause?: unknown) => new RouterError({ router, reason, message, cause })
+
+const resolveEmbedder = (router: string, options: RouterOptions, manifest?: Weights.WeightsManifest): Effect.Effect<EmbedderShape, RouterError> => {
+  const name = options.embedder ?? manifest?.embedder
+  if (name === undefined) return Effect.fail(routerError(router, "InvalidInput", `router "${router}" needs an embedder: pass --embedder NAME`))
+  return Effect.mapError(makeEmbedder(name), (cause) => routerError(router, "EmbeddingFailed", `cannot build embedder "${name}": ${cause.message}`, cause))
+}
+
+const loadManifest = (router: string, path: string) =>
+  Effect.mapError(Weights.loadWeights(path), (cause) => routerError(router, "InvalidWeights", cause.message, cause))
+
+const pair = (options: RouterOptions, manifest?: Weights.WeightsManifest) => ({
+  strongModel: options.strongModel ?? manifest?.strongModel ?? DEFAULT_STRONG,
+  weakModel: options.weakModel ?? manifest?.weakModel ?? DEFAULT_WEAK
+})
+
+const makeMatrixFactorization = Effect.fn("RouterRegistry.mf")(function* (options: RouterOptions) {
+  const path = options.weights ?? defaultWeightsPath("mf")
+  if (path.endsWith(".safetensors")) {
+    const bytes = yield* Effect.try({ try: () => new Uint8Array(readFileSync(path)), catch: (cause) => routerError("mf", "InvalidWeights", `cannot read checkpoint ${path}`, cause) })
+    const model = yield* Effect.mapError(MatrixFactorizationRouter.fromRouteLLMCheckpoint(bytes, path), (cause) => routerError("mf", "InvalidWeights", cause.message, cause))
+    const embedder = yield* resolveEmbedder("mf", { ...options, embedder: options.embedder ?? "openai" })
+    return yield* MatrixFactorizationRouter.make({
+      model,
+      embedder,
+      strongModel: options.strongModel ?? "gpt-4-1106-preview",
+      weakModel: options.weakModel ?? "mixtral-8x7b-instruct-v0.1"
+    })
+  }
+  const weights = yield* loadManifest("mf", path)
+  const model = yield* Effect.mapError(MatrixFactorizationRouter.fromWeights(weights), (cause) => routerError("mf", "InvalidWeights", cause.message, cause))
+  const embedder = yield* resolveEmbedder("mf", options, weights.manifest)
+  return yield* MatrixFactorizationRouter.make({ model, embedder, ...pair(options, weights.manifest) })
+})
+
+const makeKnn = Effect.fn("RouterRegistry.knn")(function* (options: RouterOptions) {
+  const weights = yield* loadManifest("knn", options.weights ?? defaultWeightsPath("knn"))
+  const { index, k } = yield* Effect.mapError(KnnRouter.fromWeights(weights), (cause) => routerError("knn", "InvalidWeights", cause.message, cause))
+  const embedder = yield* resolveEmbedder("knn", options, weights.manifest)
+  return yield* KnnRouter.make({ embedder, index, k })
+})
+
+const makeSimilarityWeighted = Effect.fn("RouterRegistry.sw_ranking")(function* (options: RouterOptions) {
+  const weights = yield* loadManifest("sw_ranking", options.weights ?? defaultWeightsPath("sw_ranking"))
+  const battles = yield* Effect.mapError(SimilarityWeightedRouter.fromWeights(weights), (cause) => routerError("sw_ranking", "InvalidWeights", cause.message, cause))
+  const embedder = yield* resolveEmbedder("sw_ranking", options, weights.manifest)
+  return yield* SimilarityWeightedRouter.make({ embedder, battles, ...pair(options, weights.manifest) })
+})
+
+const makeClassifier = Effect.fn("RouterRegistry.classifier")(function* (options: RouterOptions) {
+  const path = options.weights ?? defaultWeightsPath("classifier")
+  if (path.endsWith(".onnx")) {
+    const embedder = yield* resolveEmbedder("classifier", options)
+    return yield* ClassifierRouter.make({ embedder, model: path })
+  }
+  const weights = yield* loadManifest("classifier", path)
+  if (weights.manifest.router !== "classifier") return yield* routerError("classifier", "InvalidWeights", `weights ${path} are for router "${weights.manifest.router}", not "classifier"`)
+  const onnx = weights.manifest.extra?.["onnx"]
+  if (typeof onnx !== "string") return yield* routerError("classifier", "InvalidWeights", `classifier manifest ${path} names no ONNX file (extra.onnx)`)
+  const embedder = yield* resolveEmbedder("classifier", options, weights.manifest)
+  return yield* ClassifierRouter.make({ embedder, model: join(dirname(path), onnx) })
+})
+
+/**
+ * Builds the router called `name`. Unknown names fail with `RouterError` (`InvalidInput`) listing
+ * the known ones; unusable weights fail with `InvalidWeights` naming the file and the problem.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { RouterRegistry } from "effect-llm-router"
+ *
+ * // Shipped weights and embedder, offline:
+ * const winRate = Effect.flatMap(RouterRegistry.makeRouter("mf"), (router) => router.winRate("Prove that √2 is irrational"))
+ *
+ * @since 0.1.0
+ */
+export const makeRouter = (name: string, options: RouterOptions = {}): Effect.Effect<WinRateRouter, RouterError> => {
+  switch (name) {
+    case "mf":
+      return makeMatrixFactorization(options)
+    case "knn":
+      return makeKnn(options)
+    case "sw_ranking":
+      return makeSimilarityWeighted(options)
+    case "classifier":
+      return makeClassifier(options)
+    case "random":
+      return Effect.succeed(RandomRouter.make({ seed: options.seed ?? 0 }))
+    case "token-count":
+      return Effect.succeed(TokenCountWinRate.make())
+    case "keyword":
+      return Effect.succeed(KeywordWinRate.make())
+    default:
+      return Effect.fail(routerError(name, "InvalidInput", `unknown router "${name}"; known routers: ${routerNames.join(", ")}`))
+  }
+}

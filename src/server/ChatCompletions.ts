@@ -1,0 +1,179 @@
+/**
+ * `POST /v1/chat/completions` and `POST /v1/route`: decode the request, resolve its `model` to a
+ * route, plan, and (for chat completions) run the plan through the failover `Runner`, as one JSON
+ * answer or as server-sent events. The decision goes into response headers, metrics and one
+ * structured log line; never the prompt, never a key.
+ *
+ * @since 0.1.0
+ */
+import { HttpServerResponse } from "@effect/platform"
+import type { HttpServerRequest } from "@effect/platform"
+import { Clock, Effect, Exit, Scope, Stream } from "effect"
+import { ChatCompletionRequest } from "../core/ChatCompletion.ts"
+import type { AllAttemptsFailed } from "../core/Errors.ts"
+import type { Plan } from "../core/Plan.ts"
+import * as Runner from "../fallback/Runner.ts"
+import type { RunTrace } from "../fallback/Trace.ts"
+import { attemptsMade } from "../fallback/Trace.ts"
+import { LlmRouter } from "../graph/LlmRouter.ts"
+import { toJson } from "../graph/PlanFormat.ts"
+import * as DecisionHeaders from "./DecisionHeaders.ts"
+import type { ServerFailure } from "./HttpErrors.ts"
+import { describe, UnknownModel } from "./HttpErrors.ts"
+import * as RequestBody from "./RequestBody.ts"
+import * as ServerMetrics from "./ServerMetrics.ts"
+import { Settings } from "./ServerSettings.ts"
+import * as Sse from "./Sse.ts"
+
+/**
+ * What the handlers need.
+ * @since 0.1.0
+ */
+export type Requirements = Runner.Requirements | LlmRouter | Settings | HttpServerRequest.HttpServerRequest
+
+/**
+ * Lets a handler tell the request counter which route it served.
+ * @since 0.1.0
+ */
+export interface RouteLabel {
+  route: string
+}
+
+const decodeAndPlan = (label: RouteLabel) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const router = yield* LlmRouter
+    const request = yield* RequestBody.decode(ChatCompletionRequest, settings.maxBodyBytes)
+    yield* router
+      .resolve(request.model)
+      .pipe(Effect.mapError((error) => new UnknownModel({ model: request.model, message: error.message })))
+    label.route = request.model
+    yield* Effect.annotateCurrentSpan({ "router.route": request.model, "router.stream": request.stream === true })
+    const plan = yield* router.plan(request)
+    return { request, plan, settings }
+  })
+
+const runOptions = (settings: Settings["Type"]): Runner.RunOptions => ({
+  ...(settings.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
+  ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMs: settings.requestTimeoutMs })
+})
+
+const logDecision = (plan: Plan, trace: RunTrace, outcome: string) =>
+  Effect.logInfo("request routed").pipe(
+    Effect.annotateLogs({
+      route: plan.route,
+      outcome,
+      deployment: trace.answeredBy ?? "-",
+      attempts: attemptsMade(trace),
+      failures: trace.attempts.flatMap((a) => (a.failure === undefined ? [] : [`${a.deployment}=${a.failure}`])).join(","),
+      ...(plan.winRate === undefined ? {} : { winRate: Number(plan.winRate.toFixed(4)), strong: plan.strong ?? false }),
+      ...(trace.costUsd === undefined ? {} : { costUsd: trace.costUsd }),
+      ...(trace.usage === undefined ? {} : { totalTokens: trace.usage.total_tokens }),
+      latencyMs: Math.round(trace.latencyMs),
+      ...(trace.timeToFirstTokenMs === undefined ? {} : { ttftMs: Math.round(trace.timeToFirstTokenMs) })
+    })
+  )
+
+/** Metrics and a log line for a run in which nothing answered. */
+const recordAllFailed = (plan: Plan, error: AllAttemptsFailed, startedAtMs: number) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const trace: RunTrace = {
+      route: plan.route,
+      latencyMs: now - startedAtMs,
+      attempts: error.failures.map((failure) => ({
+        deployment: failure.deployment,
+        path: "",
+        outcome: "failed" as const,
+        failure: failure._tag,
+        startedAtMs
+      }))
+    }
+    yield* ServerMetrics.recordTrace(plan.route, trace)
+    yield* ServerMetrics.recordLatency(plan.route, now - startedAtMs)
+    yield* logDecision(plan, trace, "all attempts failed").pipe(
+      // Provider messages are built from status codes and upstream messages, never from keys.
+      Effect.annotateLogs("detail", error.failures.map((failure) => failure.message).join(" | ").slice(0, 1000))
+    )
+  })
+
+const streamed = (plan: Plan, request: ChatCompletionRequest, options: Runner.RunOptions, startedAtMs: number) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const running = yield* Runner.open(plan, request, options).pipe(
+      Scope.extend(scope),
+      Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
+    )
+    const settle = Effect.gen(function* () {
+      const result = yield* Effect.exit(running.result)
+      const now = yield* Clock.currentTimeMillis
+      yield* ServerMetrics.recordLatency(plan.route, now - startedAtMs)
+      if (Exit.isSuccess(result)) {
+        yield* ServerMetrics.recordTrace(plan.route, result.value)
+        yield* logDecision(plan, result.value, result.value.attempts.some((a) => a.outcome === "cancelled") ? "cancelled" : "streamed")
+      } else {
+        yield* ServerMetrics.recordTrace(plan.route, running.trace)
+        yield* Effect.logWarning("stream interrupted after it started").pipe(
+          Effect.annotateLogs({ route: plan.route, deployment: running.deployment.id })
+        )
+      }
+    })
+    // Closing the run's scope first settles the trace of a stream the caller abandoned.
+    const body = Sse.encode(running.chunks, (failure) => describe(failure).body).pipe(
+      Stream.ensuring(Scope.close(scope, Exit.void)),
+      Stream.ensuring(settle)
+    )
+    return HttpServerResponse.stream(body, {
+      contentType: Sse.contentType,
+      headers: { ...DecisionHeaders.fromRun(plan, running.deployment, running.trace), "cache-control": "no-cache" }
+    })
+  })
+
+/**
+ * The chat-completions handler.
+ *
+ * @example
+ * import { HttpRouter } from "@effect/platform"
+ * import { ChatCompletions } from "effect-llm-router/server"
+ *
+ * const label = { route: "-" }
+ * HttpRouter.empty.pipe(HttpRouter.post("/v1/chat/completions", ChatCompletions.chatCompletions(label)))
+ *
+ * @since 0.1.0
+ */
+export const chatCompletions = (
+  label: RouteLabel
+): Effect.Effect<HttpServerResponse.HttpServerResponse, ServerFailure, Requirements> =>
+  Effect.gen(function* () {
+    const startedAtMs = yield* Clock.currentTimeMillis
+    const { plan, request, settings } = yield* decodeAndPlan(label)
+    const options = runOptions(settings)
+    yield* ServerMetrics.recordThreshold(plan.route, plan.strong)
+    if (request.stream === true) {
+      return yield* streamed(plan, request, options, startedAtMs).pipe(
+        Effect.tapError((error) => (error._tag === "AllAttemptsFailed" ? recordAllFailed(plan, error, startedAtMs) : Effect.void))
+      )
+    }
+    const result = yield* Runner.run(plan, request, options).pipe(
+      Effect.tapError((error) => recordAllFailed(plan, error, startedAtMs))
+    )
+    const now = yield* Clock.currentTimeMillis
+    yield* ServerMetrics.recordTrace(plan.route, result.trace)
+    yield* ServerMetrics.recordLatency(plan.route, now - startedAtMs)
+    yield* logDecision(plan, result.trace, "answered")
+    return HttpServerResponse.unsafeJson(result.response, {
+      headers: DecisionHeaders.fromRun(plan, result.deployment, result.trace)
+    })
+  }).pipe(Effect.withSpan("Server.chatCompletions"))
+
+/**
+ * `POST /v1/route`: the plan for a request (`PlanFormat.toJson`), without calling any model.
+ * @since 0.1.0
+ */
+export const routeOnly = (
+  label: RouteLabel
+): Effect.Effect<HttpServerResponse.HttpServerResponse, ServerFailure, Requirements> =>
+  Effect.gen(function* () {
+    const { plan } = yield* decodeAndPlan(label)
+    return HttpServerResponse.unsafeJson(toJson(plan), { headers: DecisionHeaders.fromPlan(plan) })
+  }).pipe(Effect.withSpan("Server.route"))

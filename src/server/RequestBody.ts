@@ -1,0 +1,131 @@
+/**
+ * Reading a JSON request body at the boundary: content type, size limit (counted while reading, so
+ * a chunked upload cannot slip past it), strict UTF-8, JSON, then Schema. Every rejection is a
+ * 4xx that names what was wrong and, for Schema failures, the field (`messages[0].role`).
+ *
+ * @since 0.1.0
+ */
+import { HttpServerRequest } from "@effect/platform"
+import { Chunk, Effect, Either, ParseResult, Schema, Stream } from "effect"
+import { BodyTooLarge, InvalidBody, UnsupportedMediaType } from "./HttpErrors.ts"
+
+/** How much of an oversized body is still read (and dropped) before the connection is cut. */
+const drainBytes = 1024 * 1024
+
+const isJsonType = (contentType: string | undefined): boolean => {
+  if (contentType === undefined || contentType.trim() === "") return true
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase()
+  return mediaType === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType)
+}
+
+/**
+ * Reads the raw body, failing with `BodyTooLarge` as soon as it passes `limitBytes`.
+ * @since 0.1.0
+ */
+export const readBytes = (
+  limitBytes: number
+): Effect.Effect<Uint8Array, BodyTooLarge | InvalidBody, HttpServerRequest.HttpServerRequest> =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const declared = Number(request.headers["content-length"] ?? "0")
+    if (Number.isFinite(declared) && declared > limitBytes) return yield* new BodyTooLarge({ limitBytes })
+    // Past the limit the rest is read and dropped (up to `drainBytes` more), so the client, which
+    // may still be sending, gets the 413 instead of a reset connection.
+    let total = 0
+    const parts = yield* request.stream.pipe(
+      Stream.mapError(
+        () => new InvalidBody({ message: "The request body could not be read.", param: null, code: "unreadable_body" })
+      ),
+      Stream.mapEffect((part) => {
+        total += part.byteLength
+        if (total > limitBytes + drainBytes) return Effect.fail(new BodyTooLarge({ limitBytes }))
+        return Effect.succeed(total > limitBytes ? undefined : part)
+      }),
+      Stream.filter((part): part is Uint8Array => part !== undefined),
+      Stream.runCollect
+    )
+    if (total > limitBytes) return yield* new BodyTooLarge({ limitBytes })
+    return Buffer.concat(Chunk.toReadonlyArray(parts))
+  })
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`),
+    ""
+  )
+
+/**
+ * Turns a Schema failure into a 400 naming the first bad field.
+ * @since 0.1.0
+ */
+export const invalidField = (error: ParseResult.ParseError): InvalidBody => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const first = issues[0]
+  // A missing element 0 means a non-empty array was empty: name the array itself.
+  const emptyArray = first?._tag === "Missing" && first.path[first.path.length - 1] === 0
+  const path = emptyArray ? first.path.slice(0, -1) : (first?.path ?? [])
+  const param = path.length === 0 ? null : formatPath(path)
+  const detail = emptyArray ? "must not be empty" : (first?.message ?? "invalid value").replace(/\s+/g, " ").slice(0, 300)
+  return new InvalidBody({
+    message: param === null ? `Invalid request body: ${detail}` : `Invalid value for '${param}': ${detail}`,
+    param,
+    code: first?._tag === "Missing" ? "missing_required_parameter" : "invalid_value"
+  })
+}
+
+/**
+ * Parses bytes as a UTF-8 JSON document.
+ * @since 0.1.0
+ */
+export const parseJson = (bytes: Uint8Array): Either.Either<unknown, InvalidBody> => {
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    return Either.left(new InvalidBody({ message: "The request body is not valid UTF-8.", param: null, code: "invalid_encoding" }))
+  }
+  if (text.trim() === "") {
+    return Either.left(
+      new InvalidBody({ message: "The request body is empty; send a JSON object.", param: null, code: "invalid_json" })
+    )
+  }
+  try {
+    return Either.right(JSON.parse(text) as unknown)
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message.slice(0, 200) : "syntax error"
+    return Either.left(
+      new InvalidBody({ message: `The request body is not valid JSON (${reason}).`, param: null, code: "invalid_json" })
+    )
+  }
+}
+
+/**
+ * Reads and decodes a JSON body with a Schema.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { ChatCompletionRequest } from "effect-llm-router/core/ChatCompletion"
+ * import { RequestBody } from "effect-llm-router/server"
+ *
+ * const handler = Effect.gen(function* () {
+ *   const request = yield* RequestBody.decode(ChatCompletionRequest, 1024 * 1024)
+ *   return request.model
+ * })
+ *
+ * @since 0.1.0
+ */
+export const decode = <A, I>(
+  schema: Schema.Schema<A, I, never>,
+  limitBytes: number
+): Effect.Effect<A, BodyTooLarge | InvalidBody | UnsupportedMediaType, HttpServerRequest.HttpServerRequest> =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const contentType = request.headers["content-type"]
+    if (!isJsonType(contentType)) return yield* new UnsupportedMediaType({ contentType: String(contentType).slice(0, 100) })
+    const bytes = yield* readBytes(limitBytes)
+    const json = parseJson(bytes)
+    if (Either.isLeft(json)) return yield* json.left
+    return yield* Schema.decodeUnknown(schema, { errors: "first" })(json.right).pipe(Effect.mapError(invalidField))
+  })

@@ -1,0 +1,226 @@
+/**
+ * Every error path of the router server, as the `openai` SDK and raw HTTP see it: OpenAI-style
+ * error bodies with the right status, the bad field named, no stack traces, no keys.
+ */
+import { request as httpRequest } from "node:http"
+import OpenAI from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { Running } from "./harness.ts"
+import { apiKey, apiKeyEnv, start } from "./harness.ts"
+
+const maxBodyBytes = 4096
+
+let running: Running
+beforeAll(async () => {
+  running = await start({ apiKeyEnvs: [apiKeyEnv], maxBodyBytes })
+})
+afterAll(() => running.close())
+
+interface ErrorJson {
+  readonly error: {
+    readonly message: string
+    readonly type: string
+    readonly param: string | null
+    readonly code: string | null
+    readonly failures?: ReadonlyArray<{ readonly deployment: string; readonly kind: string }>
+  }
+}
+
+const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${running.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}`, ...headers },
+    body
+  })
+  const text = await response.text()
+  return { status: response.status, text, json: JSON.parse(text) as ErrorJson, headers: response.headers }
+}
+
+const expectClean = (text: string) => {
+  expect(text).not.toMatch(/\n\s+at /)
+  expect(text).not.toContain(apiKey)
+  expect(text).not.toContain("node_modules")
+}
+
+const sdkError = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  expect(error).toBeInstanceOf(OpenAI.APIError)
+  return error as InstanceType<typeof OpenAI.APIError>
+}
+
+describe("400: Schema validation names the bad field", () => {
+  it.each([
+    [{ model: "main", messages: [{ role: "wizard", content: "hi" }] }, "messages[0].role"],
+    [{ model: "main", messages: [] }, "messages"],
+    [{ model: "main" }, "messages"],
+    [{ messages: [{ role: "user", content: "hi" }] }, "model"],
+    [{ model: 42, messages: [{ role: "user", content: "hi" }] }, "model"],
+    [{ model: "main", messages: [{ role: "user", content: "hi" }], temperature: 7 }, "temperature"],
+    [{ model: "main", messages: [{ role: "user", content: "hi" }], max_tokens: -1 }, "max_tokens"],
+    [{ model: "main", messages: [{ role: "user", content: [{ type: "text" }] }] }, "messages[0].content"]
+  ])("%j → param %s", async (body, param) => {
+    const response = await post("/chat/completions", JSON.stringify(body))
+    expect(response.status).toBe(400)
+    expect(response.json.error.type).toBe("invalid_request_error")
+    expect(response.json.error.param).toBe(param)
+    expect(response.json.error.message).toContain(param)
+    expectClean(response.text)
+  })
+
+  it("the SDK surfaces it as BadRequestError with the param", async () => {
+    const error = await sdkError(
+      running.client.chat.completions.create({
+        model: "main",
+        messages: [{ role: "user", content: "hi" }],
+        top_p: 3
+      })
+    )
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(error.param).toBe("top_p")
+  })
+
+  it.each([
+    ["not JSON", "{ model: main", "invalid_json"],
+    ["empty", "", "invalid_json"]
+  ])("a body that is %s", async (_name, body, code) => {
+    const response = await post("/chat/completions", body)
+    expect(response.status).toBe(400)
+    expect(response.json.error.code).toBe(code)
+    expect(response.json.error.param).toBeNull()
+  })
+
+  it("a body that is not UTF-8", async () => {
+    const bytes = Buffer.concat([Buffer.from('{"model":"main","messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')])
+    const response = await fetch(`${running.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      body: bytes
+    })
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as ErrorJson).error.code).toBe("invalid_encoding")
+  })
+
+  it("a body sent as something other than JSON gets 415", async () => {
+    const response = await post("/chat/completions", "model=main", { "content-type": "application/x-www-form-urlencoded" })
+    expect(response.status).toBe(415)
+    expect(response.json.error.message).toContain("application/json")
+  })
+})
+
+describe("401: bearer keys", () => {
+  it("without a key", async () => {
+    const response = await fetch(`${running.baseUrl}/models`)
+    expect(response.status).toBe(401)
+    expect(response.headers.get("www-authenticate")).toContain("Bearer")
+    expect(((await response.json()) as ErrorJson).error.type).toBe("authentication_error")
+  })
+
+  it("with a wrong key, through the SDK", async () => {
+    const client = new OpenAI({ apiKey: "sk-wrong", baseURL: running.baseUrl, maxRetries: 0 })
+    const error = await sdkError(client.chat.completions.create({ model: "main", messages: [{ role: "user", content: "hi" }] }))
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
+    expect(error.message).not.toContain(apiKey)
+  })
+
+  it("before reading the body: a bad body without a key is still 401", async () => {
+    const response = await post("/chat/completions", "{", { authorization: "Bearer nope" })
+    expect(response.status).toBe(401)
+  })
+})
+
+describe("404", () => {
+  it("an unknown model names the routes it could have been", async () => {
+    const error = await sdkError(
+      running.client.chat.completions.create({ model: "gpt-17", messages: [{ role: "user", content: "hi" }] })
+    )
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError)
+    expect(error.param).toBe("model")
+    expect(error.message).toContain("main")
+  })
+
+  it.each(["router-nosuch-0.5", "router-prompt-1.5"])("a RouteLLM-style name that does not resolve: %s", async (model) => {
+    const response = await post("/chat/completions", JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }))
+    expect(response.status).toBe(404)
+    expect(response.json.error.code).toBe("model_not_found")
+  })
+
+  it("an unknown path or method", async () => {
+    for (const [method, path] of [
+      ["GET", "/v1/nothing"],
+      ["DELETE", "/v1/chat/completions"]
+    ] as const) {
+      const response = await fetch(`${running.origin}${path}`, { method })
+      expect(response.status).toBe(404)
+      expect(((await response.json()) as ErrorJson).error.code).toBe("unknown_url")
+    }
+  })
+})
+
+describe("413: body size limit", () => {
+  const huge = JSON.stringify({ model: "main", messages: [{ role: "user", content: "x".repeat(maxBodyBytes * 2) }] })
+
+  it("with a Content-Length over the limit", async () => {
+    const response = await post("/chat/completions", huge)
+    expect(response.status).toBe(413)
+    expect(response.json.error.code).toBe("request_too_large")
+  })
+
+  it("with a chunked body that grows over the limit", async () => {
+    const url = new URL(`${running.baseUrl}/chat/completions`)
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}`, "transfer-encoding": "chunked" }
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        }
+      )
+      req.on("error", reject)
+      // Several chunks, no Content-Length: the limit must be enforced while reading. (All of it is
+      // written at once so the client is not still sending when the server closes the connection.)
+      for (let i = 0; i < huge.length; i += 1000) req.write(huge.slice(i, i + 1000))
+      req.end()
+    })
+    expect(status).toBe(413)
+  })
+})
+
+describe("upstream failure after failover", () => {
+  it("502 when every attempt failed, with the failure kinds and no upstream detail", async () => {
+    const response = await post("/chat/completions", JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] }))
+    expect(response.status).toBe(502)
+    expect(response.json.error.type).toBe("upstream_error")
+    expect(response.json.error.failures).toEqual([{ deployment: "down@fake", kind: "Unavailable" }])
+    expect(response.json.error.message).toContain("Unavailable")
+    expectClean(response.text)
+  })
+
+  it("503 once the failing deployment's circuit is open and nothing is left to try", async () => {
+    for (let i = 0; i < 3; i++) {
+      await post("/chat/completions", JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] }))
+    }
+    const response = await post("/chat/completions", JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] }))
+    expect(response.status).toBe(503)
+    expect(response.json.error.message).toContain("down@fake")
+    expectClean(response.text)
+  })
+
+  it("504 when the deployment timed out, for JSON and for streams", async () => {
+    const json = await post("/chat/completions", JSON.stringify({ model: "hang", messages: [{ role: "user", content: "hi" }] }))
+    expect(json.status).toBe(504)
+    expect(json.json.error.failures?.map((f) => f.kind)).toEqual(["Timeout"])
+    const error = await sdkError(
+      running.client.chat.completions.create({ model: "hang", stream: true, messages: [{ role: "user", content: "hi" }] })
+    )
+    expect(error.status).toBe(504)
+  })
+})
