@@ -61,11 +61,17 @@ export const repositoryRoot: string = fileURLToPath(new URL("..", import.meta.ur
  *
  * @since 0.1.0
  */
-export const tsxArgs = (file: string, args: ReadonlyArray<string> = []): ReadonlyArray<string> => ["--import", "tsx", file, ...args]
+export const tsxArgs = (file: string, args: ReadonlyArray<string> = []): ReadonlyArray<string> => [
+  "--import",
+  "tsx",
+  file,
+  ...args
+]
 
 const stop = (child: ChildProcess) =>
   Effect.async<void>((resume) => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resume(Effect.void)
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+      return resume(Effect.void)
     const timer = setTimeout(() => child.kill("SIGKILL"), 3_000)
     child.once("exit", () => {
       clearTimeout(timer)
@@ -89,43 +95,81 @@ const stop = (child: ChildProcess) =>
  */
 export const startProcess = (spec: ProcessSpec): Effect.Effect<RunningProcess, ProcessError, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.async<{ readonly child: ChildProcess; readonly running: RunningProcess }, ProcessError>((resume) => {
-      let output = ""
-      let settled = false
-      const child = spawn(spec.command, [...spec.args], {
-        cwd: repositoryRoot,
-        env: { ...process.env, ...spec.env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      const settle = (effect: Effect.Effect<{ readonly child: ChildProcess; readonly running: RunningProcess }, ProcessError>) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        resume(effect)
-      }
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL")
-        settle(
-          Effect.fail(
-            new ProcessError({ name: spec.name, reason: "NotReady", message: `${spec.name} not ready after ${spec.readyTimeoutMs ?? 30_000} ms:\n${output.slice(-2000)}` })
+    Effect.async<{ readonly child: ChildProcess; readonly running: RunningProcess }, ProcessError>(
+      (resume) => {
+        let output = ""
+        let settled = false
+        const child = spawn(spec.command, [...spec.args], {
+          cwd: repositoryRoot,
+          env: { ...process.env, ...spec.env },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        const settle = (
+          effect: Effect.Effect<
+            { readonly child: ChildProcess; readonly running: RunningProcess },
+            ProcessError
+          >
+        ) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resume(effect)
+        }
+        const timer = setTimeout(() => {
+          child.kill("SIGKILL")
+          settle(
+            Effect.fail(
+              new ProcessError({
+                name: spec.name,
+                reason: "NotReady",
+                message: `${spec.name} not ready after ${spec.readyTimeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`
+              })
+            )
+          )
+        }, spec.readyTimeoutMs ?? 30_000)
+        const onData = (chunk: Buffer) => {
+          output = (output + chunk.toString("utf8")).slice(-20_000)
+          const match = spec.readyPattern.exec(output)
+          if (match !== null && child.pid !== undefined) {
+            settle(
+              Effect.succeed({
+                child,
+                running: {
+                  name: spec.name,
+                  pid: child.pid,
+                  ready: match[1] ?? match[0],
+                  output: () => output.slice(-4000)
+                }
+              })
+            )
+          }
+        }
+        child.stdout?.on("data", onData)
+        child.stderr?.on("data", onData)
+        child.once("error", (cause) =>
+          settle(
+            Effect.fail(
+              new ProcessError({
+                name: spec.name,
+                reason: "SpawnFailed",
+                message: `${spec.name}: ${cause.message}`,
+                cause
+              })
+            )
           )
         )
-      }, spec.readyTimeoutMs ?? 30_000)
-      const onData = (chunk: Buffer) => {
-        output = (output + chunk.toString("utf8")).slice(-20_000)
-        const match = spec.readyPattern.exec(output)
-        if (match !== null && child.pid !== undefined) {
-          settle(Effect.succeed({ child, running: { name: spec.name, pid: child.pid, ready: match[1] ?? match[0], output: () => output.slice(-4000) } }))
-        }
-      }
-      child.stdout?.on("data", onData)
-      child.stderr?.on("data", onData)
-      child.once("error", (cause) => settle(Effect.fail(new ProcessError({ name: spec.name, reason: "SpawnFailed", message: `${spec.name}: ${cause.message}`, cause }))))
-      child.once("exit", (code, signal) =>
-        settle(
-          Effect.fail(new ProcessError({ name: spec.name, reason: "Exited", message: `${spec.name} exited (${code ?? signal}) before it was ready:\n${output.slice(-2000)}` }))
+        child.once("exit", (code, signal) =>
+          settle(
+            Effect.fail(
+              new ProcessError({
+                name: spec.name,
+                reason: "Exited",
+                message: `${spec.name} exited (${code ?? signal}) before it was ready:\n${output.slice(-2000)}`
+              })
+            )
+          )
         )
-      )
-    }),
+      }
+    ),
     ({ child }) => stop(child)
   ).pipe(Effect.map(({ running }) => running))

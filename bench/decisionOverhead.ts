@@ -44,10 +44,50 @@ export interface DecisionCase {
 }
 
 const deployments = [
-  { id: "gpt-4o@a", provider: "openai-compatible", model: "gpt-4o", contextWindow: 128000, inputCostPerToken: 2.5e-6, outputCostPerToken: 1e-5, rpm: 600, region: "eu", weight: 2 },
-  { id: "gpt-4o@b", provider: "openai-compatible", model: "gpt-4o", contextWindow: 128000, inputCostPerToken: 2.5e-6, outputCostPerToken: 1e-5, rpm: 300, region: "us", weight: 1 },
-  { id: "mixtral@a", provider: "openai-compatible", model: "mixtral", contextWindow: 32768, inputCostPerToken: 6e-7, outputCostPerToken: 6e-7, rpm: 600, region: "eu", weight: 1 },
-  { id: "mixtral@b", provider: "openai-compatible", model: "mixtral", contextWindow: 32768, inputCostPerToken: 2.4e-7, outputCostPerToken: 2.4e-7, rpm: 300, region: "us", weight: 1 }
+  {
+    id: "gpt-4o@a",
+    provider: "openai-compatible",
+    model: "gpt-4o",
+    contextWindow: 128000,
+    inputCostPerToken: 2.5e-6,
+    outputCostPerToken: 1e-5,
+    rpm: 600,
+    region: "eu",
+    weight: 2
+  },
+  {
+    id: "gpt-4o@b",
+    provider: "openai-compatible",
+    model: "gpt-4o",
+    contextWindow: 128000,
+    inputCostPerToken: 2.5e-6,
+    outputCostPerToken: 1e-5,
+    rpm: 300,
+    region: "us",
+    weight: 1
+  },
+  {
+    id: "mixtral@a",
+    provider: "openai-compatible",
+    model: "mixtral",
+    contextWindow: 32768,
+    inputCostPerToken: 6e-7,
+    outputCostPerToken: 6e-7,
+    rpm: 600,
+    region: "eu",
+    weight: 1
+  },
+  {
+    id: "mixtral@b",
+    provider: "openai-compatible",
+    model: "mixtral",
+    contextWindow: 32768,
+    inputCostPerToken: 2.4e-7,
+    outputCostPerToken: 2.4e-7,
+    rpm: 300,
+    region: "us",
+    weight: 1
+  }
 ]
 const all = deployments.map((deployment) => deployment.id)
 const pipeline = (strategies: ReadonlyArray<unknown>) => ({ pipeline: { deployments: all, strategies } })
@@ -67,16 +107,30 @@ export const strategyCases: ReadonlyArray<DecisionCase> = [
   { name: "strategy: usage", embedder: "none", route: pipeline([{ type: "usage" }]) },
   { name: "strategy: leastBusy", embedder: "none", route: pipeline([{ type: "leastBusy" }]) },
   { name: "strategy: weighted", embedder: "none", route: pipeline([{ type: "weighted" }]) },
-  { name: "strategy: contextWindow+latency+cost", embedder: "none", route: pipeline([{ type: "contextWindow" }, { type: "latency" }, { type: "cost" }]) },
+  {
+    name: "strategy: contextWindow+latency+cost",
+    embedder: "none",
+    route: pipeline([{ type: "contextWindow" }, { type: "latency" }, { type: "cost" }])
+  },
   {
     name: "classifier: tokenCount",
     embedder: "none",
-    route: { branch: { classifier: { type: "tokenCount", bands: [{ upTo: 200, route: "weak" }], otherwise: "strong" }, routes: { strong, weak } } }
+    route: {
+      branch: {
+        classifier: { type: "tokenCount", bands: [{ upTo: 200, route: "weak" }], otherwise: "strong" },
+        routes: { strong, weak }
+      }
+    }
   },
   {
     name: "classifier: keyword (builtins)",
     embedder: "none",
-    route: { branch: { classifier: { type: "keyword", useBuiltins: true, default: "weak" }, routes: { code: strong, math: strong, reasoning: strong, translation: weak, creative: weak, weak } } }
+    route: {
+      branch: {
+        classifier: { type: "keyword", useBuiltins: true, default: "weak" },
+        routes: { code: strong, math: strong, reasoning: strong, translation: weak, creative: weak, weak }
+      }
+    }
   },
   {
     name: "classifier: semantic",
@@ -87,7 +141,10 @@ export const strategyCases: ReadonlyArray<DecisionCase> = [
           type: "semantic",
           threshold: 0.2,
           default: "weak",
-          routes: { strong: ["prove this theorem", "write a function in python", "solve the equation step by step"], weak: ["say hello", "translate this sentence", "tell me a joke"] }
+          routes: {
+            strong: ["prove this theorem", "write a function in python", "solve the equation step by step"],
+            weak: ["say hello", "translate this sentence", "tell me a joke"]
+          }
         },
         routes: { strong, weak }
       }
@@ -112,7 +169,11 @@ export const routerCase = (router: ResolvedRouter, embedder: EmbedderShape | und
  *
  * @since 0.1.0
  */
-export const embedderCost = (embedder: EmbedderShape, prompts: ReadonlyArray<string>, budgetMs: number): Effect.Effect<DecisionRow> =>
+export const embedderCost = (
+  embedder: EmbedderShape,
+  prompts: ReadonlyArray<string>,
+  budgetMs: number
+): Effect.Effect<DecisionRow> =>
   Effect.gen(function* () {
     const timings: Array<number> = []
     const started = performance.now()
@@ -129,16 +190,32 @@ const summarise = (router: string, embedder: string, timings: ReadonlyArray<numb
   const sorted = ascending(timings)
   const total = timings.reduce((sum, value) => sum + value, 0)
   const round = (value: number) => Math.round(value * 10_000) / 10_000
-  return { router, embedder, p50Ms: round(percentile(sorted, 50)), p99Ms: round(percentile(sorted, 99)), perSecond: Math.round(total > 0 ? (timings.length * 1000) / total : 0) }
+  return {
+    router,
+    embedder,
+    p50Ms: round(percentile(sorted, 50)),
+    p99Ms: round(percentile(sorted, 99)),
+    perSecond: Math.round(total > 0 ? (timings.length * 1000) / total : 0)
+  }
 }
 
 const loadCase = (testCase: DecisionCase): Effect.Effect<RouterConfig, ConfigError> =>
   RouterConfigModule.fromValue(
-    { version: 1, deployments, routers: Object.fromEntries(Object.keys(testCase.routers ?? {}).map((name) => [name, { type: name }])), routes: { main: testCase.route }, default: "main" },
+    {
+      version: 1,
+      deployments,
+      routers: Object.fromEntries(Object.keys(testCase.routers ?? {}).map((name) => [name, { type: name }])),
+      routes: { main: testCase.route },
+      default: "main"
+    },
     {
       resolveRouter: (name) => {
         const router = testCase.routers?.[name]
-        return router === undefined ? Effect.fail(new ConfigError({ path: `routers.${name}`, message: `no router ${name} in the benchmark` })) : Effect.succeed(router)
+        return router === undefined
+          ? Effect.fail(
+              new ConfigError({ path: `routers.${name}`, message: `no router ${name} in the benchmark` })
+            )
+          : Effect.succeed(router)
       }
     }
   )
@@ -150,12 +227,20 @@ const loadCase = (testCase: DecisionCase): Effect.Effect<RouterConfig, ConfigErr
  *
  * @since 0.1.0
  */
-export const decisionCost = (testCase: DecisionCase, prompts: ReadonlyArray<string>, budgetMs: number): Effect.Effect<DecisionRow, ConfigError> =>
+export const decisionCost = (
+  testCase: DecisionCase,
+  prompts: ReadonlyArray<string>,
+  budgetMs: number
+): Effect.Effect<DecisionRow, ConfigError> =>
   Effect.gen(function* () {
     const config = yield* loadCase(testCase)
     const route = config.routes["main"]!
-    const request = (prompt: string): ChatCompletionRequest => ({ model: "main", messages: [{ role: "user", content: prompt }] })
-    for (const prompt of prompts.slice(-50)) yield* Effect.orDie(Router.plan(route, request(prompt), { name: "main" }))
+    const request = (prompt: string): ChatCompletionRequest => ({
+      model: "main",
+      messages: [{ role: "user", content: prompt }]
+    })
+    for (const prompt of prompts.slice(-50))
+      yield* Effect.orDie(Router.plan(route, request(prompt), { name: "main" }))
     const timings: Array<number> = []
     const started = performance.now()
     for (const prompt of prompts) {

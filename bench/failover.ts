@@ -151,7 +151,8 @@ const workerPath = fileURLToPath(new URL("./failoverWorker.ts", import.meta.url)
 /** Spawns a router process; resolves with its records, reports progress as it goes. */
 const worker = (
   args: Record<string, unknown>,
-  onProgress: (done: number) => void
+  onProgress: (done: number) => void,
+  onFallbacks: (count: number) => void
 ): Effect.Effect<ReadonlyArray<RequestRecord>, Error, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() =>
@@ -174,6 +175,7 @@ const worker = (
             const line = buffer.slice(0, newline)
             buffer = buffer.slice(newline + 1)
             if (line.startsWith("progress ")) onProgress(Number(line.slice(9)))
+            else if (line.startsWith("fallbacks ")) onFallbacks(Number(line.slice(10)))
             else if (line.startsWith("result "))
               records = JSON.parse(line.slice(7)) as ReadonlyArray<RequestRecord>
             newline = buffer.indexOf("\n")
@@ -203,6 +205,7 @@ const twoProcesses = (
       const shares = [half, options.requests - half]
       const progress = [0, 0]
       let phase = 0
+      let fallbacks = 0
       const events: Array<Effect.Effect<void>> = []
       const onProgress = (index: number) => (done: number) => {
         progress[index] = done
@@ -236,13 +239,17 @@ const twoProcesses = (
                 concurrency: Math.max(1, Math.floor(options.concurrency / 2)),
                 idPrefix: `${name}-p${index}`
               },
-              onProgress(index)
+              onProgress(index),
+              (count) => void (fallbacks += count)
             ),
           { concurrency: 2 }
         ),
         Effect.zipRight(drainEvents, Effect.never)
       )
       const ids = shares.flatMap((requests, index) => idsOf(`${name}-p${index}`, requests))
+      yield* Effect.logInfo(
+        `${name}: ${fallbacks} state operations were served from local memory (Redis unreachable)`
+      )
       return { result: summarise(name, options.requests, ids, all.flat(), upstream), phase }
     })
   )

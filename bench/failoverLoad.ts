@@ -64,7 +64,7 @@ export const benchDeployments = (baseUrl: string): ReadonlyArray<Deployment> => 
     provider: "fake",
     model: "flaky",
     baseUrl,
-    timeoutMs: 3_000,
+    timeoutMs: 8_000,
     inputCostPerToken: 1e-6,
     outputCostPerToken: 2e-6
   }),
@@ -73,7 +73,7 @@ export const benchDeployments = (baseUrl: string): ReadonlyArray<Deployment> => 
     provider: "fake",
     model: "slow",
     baseUrl,
-    timeoutMs: 5_000,
+    timeoutMs: 10_000,
     inputCostPerToken: 1e-6,
     outputCostPerToken: 2e-6
   }),
@@ -82,7 +82,7 @@ export const benchDeployments = (baseUrl: string): ReadonlyArray<Deployment> => 
     provider: "fake",
     model: "healthy",
     baseUrl,
-    timeoutMs: 5_000,
+    timeoutMs: 10_000,
     inputCostPerToken: 1e-6,
     outputCostPerToken: 2e-6
   })

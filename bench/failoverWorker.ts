@@ -8,8 +8,9 @@
  * @since 0.1.0
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Logger, Schema } from "effect"
+import { Effect, Layer, Logger, Metric, Schema } from "effect"
 import * as OpenAICompatibleProvider from "../src/providers/OpenAICompatibleProvider.ts"
+import { redisFallbacks } from "../src/state/RedisClient.ts"
 import { layerRedis } from "../src/state/RedisState.ts"
 import { benchCooldownPolicy, runLoad } from "./failoverLoad.ts"
 
@@ -48,6 +49,8 @@ const program = Effect.gen(function* () {
       )
     )
   )
+  const fallbacks = (yield* Metric.value(redisFallbacks)).count
+  process.stdout.write(`fallbacks ${fallbacks}\n`)
   process.stdout.write(`result ${JSON.stringify(records)}\n`)
 }).pipe(
   Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: false })))

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import type { DecisionRow } from "./decisionOverhead.ts"
 import { percentile, runOpenLoop } from "./loadGenerator.ts"
 import type { LoadResult, LoadTarget } from "./loadGenerator.ts"
 
@@ -104,7 +105,12 @@ const round = (value: number) => Math.round(value * 1000) / 1000
  *
  * @since 0.1.0
  */
-export const compare = (name: string, stream: boolean, gateway: LoadResult, direct: LoadResult): GatewayDetail => {
+export const compare = (
+  name: string,
+  stream: boolean,
+  gateway: LoadResult,
+  direct: LoadResult
+): GatewayDetail => {
   const p50 = percentile(gateway.latenciesMs, 50)
   const p99 = percentile(gateway.latenciesMs, 99)
   const directP50 = percentile(direct.latenciesMs, 50)
@@ -129,7 +135,12 @@ export const compare = (name: string, stream: boolean, gateway: LoadResult, dire
   }
 }
 
-const target = (url: string, headers: Readonly<Record<string, string>>, model: string, stream: boolean): LoadTarget => ({
+const target = (
+  url: string,
+  headers: Readonly<Record<string, string>>,
+  model: string,
+  stream: boolean
+): LoadTarget => ({
   url,
   headers,
   body: chatBody(model, stream)
@@ -142,12 +153,17 @@ const target = (url: string, headers: Readonly<Record<string, string>>, model: s
  *
  * @since 0.1.0
  */
-export const runGatewayBench = async (options: GatewayBenchOptions): Promise<ReadonlyArray<GatewayDetail>> => {
+export const runGatewayBench = async (
+  options: GatewayBenchOptions
+): Promise<ReadonlyArray<GatewayDetail>> => {
   const details: Array<GatewayDetail> = []
   const say = options.onProgress ?? (() => {})
   for (const stream of options.streams) {
     const direct = target(options.directUrl, {}, options.model, stream)
-    const gateways = options.gateways.map((gateway) => ({ gateway, load: target(gateway.url, gateway.headers, gateway.model, stream) }))
+    const gateways = options.gateways.map((gateway) => ({
+      gateway,
+      load: target(gateway.url, gateway.headers, gateway.model, stream)
+    }))
     // Warm-up: lets each process JIT-compile its request path before anything is measured.
     for (const load of [direct, ...gateways.map((entry) => entry.load)]) {
       await runOpenLoop(load, { rps: 200, durationMs: options.warmupMs ?? 1_500 })
@@ -173,8 +189,14 @@ export const runGatewayBench = async (options: GatewayBenchOptions): Promise<Rea
  *
  * @since 0.1.0
  */
-export const highestSustained = (details: ReadonlyArray<GatewayDetail>, name: string, stream: boolean): number =>
-  details.filter((detail) => detail.name === name && detail.stream === stream && detail.sustained).reduce((best, detail) => Math.max(best, detail.rps), 0)
+export const highestSustained = (
+  details: ReadonlyArray<GatewayDetail>,
+  name: string,
+  stream: boolean
+): number =>
+  details
+    .filter((detail) => detail.name === name && detail.stream === stream && detail.sustained)
+    .reduce((best, detail) => Math.max(best, detail.rps), 0)
 
 /**
  * The `gateway` rows exactly as `--json` writes them.
@@ -182,4 +204,38 @@ export const highestSustained = (details: ReadonlyArray<GatewayDetail>, name: st
  * @since 0.1.0
  */
 export const toRows = (details: ReadonlyArray<GatewayDetail>): ReadonlyArray<GatewayRow> =>
-  details.map(({ addedP50Ms, addedP99Ms, errors, name, rps, stream }) => ({ name, rps, stream, addedP50Ms, addedP99Ms, errors }))
+  details.map(({ addedP50Ms, addedP99Ms, errors, name, rps, stream }) => ({
+    name,
+    rps,
+    stream,
+    addedP50Ms,
+    addedP99Ms,
+    errors
+  }))
+
+/**
+ * The `--json` file: exactly `{ decision: [{ router, embedder, p50Ms, p99Ms, perSecond }], gateway:
+ * [{ name, rps, stream, addedP50Ms, addedP99Ms, errors }] }` (other tools read these keys).
+ *
+ * @since 0.1.0
+ */
+export const toOverheadJson = (results: {
+  readonly decision: ReadonlyArray<DecisionRow>
+  readonly gateway: ReadonlyArray<GatewayRow>
+}) => ({
+  decision: results.decision.map(({ embedder, p50Ms, p99Ms, perSecond, router }) => ({
+    router,
+    embedder,
+    p50Ms,
+    p99Ms,
+    perSecond
+  })),
+  gateway: results.gateway.map(({ addedP50Ms, addedP99Ms, errors, name, rps, stream }) => ({
+    name,
+    rps,
+    stream,
+    addedP50Ms,
+    addedP99Ms,
+    errors
+  }))
+})

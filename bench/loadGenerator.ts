@@ -164,7 +164,11 @@ export const runOpenLoop = (target: LoadTarget, options: LoadOptions): Promise<L
           port: url.port,
           path: url.pathname + url.search,
           method: "POST",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...target.headers }
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(payload),
+            ...target.headers
+          }
         },
         (res) => {
           let firstByte: number | undefined
@@ -191,7 +195,16 @@ export const runOpenLoop = (target: LoadTarget, options: LoadOptions): Promise<L
       if (next < due.length) setTimeout(tick, Math.max(0, Math.min(1, due[next]! - now)))
     }
     if (due.length === 0) {
-      resolve({ offeredRps: options.rps, sent: 0, ok: 0, errors: 0, achievedRps: 0, latenciesMs: [], firstByteMs: [], errorKinds })
+      resolve({
+        offeredRps: options.rps,
+        sent: 0,
+        ok: 0,
+        errors: 0,
+        achievedRps: 0,
+        latenciesMs: [],
+        firstByteMs: [],
+        errorKinds
+      })
       return
     }
     tick()

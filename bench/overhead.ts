@@ -3,27 +3,30 @@
  *
  * - Decision cost per router, strategy and classifier (`decisionOverhead.ts`), with each embedder;
  *   memory after loading everything; cold-start times (the CLI process, each embedder's load).
- * - Gateway overhead (`gatewayOverhead.ts`): our server and Portkey's open-source gateway, each in
- *   its own process in front of the fake upstream (a third process), against calling the fake
- *   upstream directly, at fixed open-loop rates, non-streaming and streaming.
+ * - Gateway overhead (`gatewayOverhead.ts`): our server (`llm-router serve`) and Portkey's
+ *   open-source gateway, each in its own process in front of the fake upstream (a third process),
+ *   against calling the fake upstream directly, at fixed open-loop rates, non-streaming and
+ *   streaming.
  *
  * @since 0.1.0
  */
 import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
-import { cpus, loadavg } from "node:os"
+import { cpus, loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
 import type { EmbedderShape } from "../src/embeddings/Embedder.ts"
 import { makeEmbedder } from "../src/embeddings/EmbedderRegistry.ts"
 import { loadBenchmark } from "../src/evaluation/Datasets.ts"
-import { embedWithCache } from "../src/evaluation/EmbeddingStore.ts"
 import type { ResolvedRouter } from "../src/graph/Config.ts"
-import * as MatrixFactorizationRouter from "../src/routers/MatrixFactorizationRouter.ts"
+import * as RouterRegistry from "../src/routers/RouterRegistry.ts"
 import { repositoryRoot, startProcess, tsxArgs } from "./childProcess.ts"
 import type { DecisionRow } from "./decisionOverhead.ts"
 import { decisionCost, embedderCost, routerCase, strategyCases } from "./decisionOverhead.ts"
 import type { GatewayDetail, GatewayRow, GatewayTarget } from "./gatewayOverhead.ts"
 import { highestSustained, runGatewayBench, toRows } from "./gatewayOverhead.ts"
+export { toOverheadJson } from "./gatewayOverhead.ts"
 import { ascending, percentile } from "./loadGenerator.ts"
 
 /**
@@ -54,7 +57,11 @@ export interface OverheadResults {
   readonly details: {
     readonly generatedAt: string
     readonly gateway: ReadonlyArray<GatewayDetail>
-    readonly highestSustainedRps: ReadonlyArray<{ readonly name: string; readonly stream: boolean; readonly rps: number }>
+    readonly highestSustainedRps: ReadonlyArray<{
+      readonly name: string
+      readonly stream: boolean
+      readonly rps: number
+    }>
     /** Wall time of `node bin/llm-router.js --version` (median of 3), ms. */
     readonly cliColdStartMs: number
     /** Time to build each embedder (and its router) the first time in this process, ms. */
@@ -62,12 +69,19 @@ export interface OverheadResults {
     /** After every embedder and router was loaded. */
     readonly memoryMb: { readonly rss: number; readonly heapUsed: number }
     /** The machine: cores and 1-minute load average at the start and end of the run. */
-    readonly machine: { readonly cores: number; readonly loadAverageStart: number; readonly loadAverageEnd: number }
+    readonly machine: {
+      readonly cores: number
+      readonly loadAverageStart: number
+      readonly loadAverageEnd: number
+    }
     readonly notes: ReadonlyArray<string>
   }
 }
 
 const RATES = [100, 500, 1_000, 2_000]
+
+/** Routers with shipped weights; timed with every embedder (all are 512-d, so the shipped weights fit). */
+const TRAINED_ROUTERS = ["mf", "knn", "sw_ranking", "classifier"]
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -95,19 +109,10 @@ export const cliColdStartMs = (): number => {
   return Math.round(percentile(ascending(timings), 50))
 }
 
-/** An MF router per embedder, fitted on arena-bench-v1 (how the quality bench trains it for MT Bench). */
-const mfRouter = (embedder: EmbedderShape) =>
-  Effect.gen(function* () {
-    const arena = yield* loadBenchmark("arena")
-    const vectors = yield* embedWithCache(embedder, "arena", arena.items.map((item) => item.prompt))
-    const models = [...new Set(arena.items.flatMap((item) => Object.keys(item.scores)))]
-    const model = MatrixFactorizationRouter.fit(vectors, arena.items.map((item) => item.scores), models)
-    return yield* MatrixFactorizationRouter.make({ model, embedder, strongModel: arena.strongModel, weakModel: arena.weakModel })
-  })
-
 const benchPrompts = Effect.gen(function* () {
   const prompts = new Set<string>()
-  for (const name of ["mt-bench", "arena", "gsm8k"] as const) for (const item of (yield* loadBenchmark(name)).items) prompts.add(item.prompt)
+  for (const name of ["mt-bench", "arena", "gsm8k"] as const)
+    for (const item of (yield* loadBenchmark(name)).items) prompts.add(item.prompt)
   return [...prompts]
 })
 
@@ -117,52 +122,104 @@ const runDecision = (options: OverheadOptions, say: (message: string) => void) =
     const prompts = yield* benchPrompts
     const rows: Array<DecisionRow> = []
     const loadMs: Record<string, number> = {}
-    const routers: Array<{ readonly router: ResolvedRouter; readonly embedder: EmbedderShape }> = []
+    const routers: Array<{ readonly router: ResolvedRouter; readonly embedder: EmbedderShape | undefined }> =
+      []
+    for (const name of ["random", "token-count", "keyword"])
+      routers.push({ router: yield* RouterRegistry.makeRouter(name), embedder: undefined })
+    const embedders: Array<EmbedderShape> = []
     for (const name of options.embedders ?? ["static", "hashing", "use-lite"]) {
       const started = performance.now()
       const embedder = yield* makeEmbedder(name)
       yield* embedder.embed("warm up")
       loadMs[`embedder ${name}`] = Math.round(performance.now() - started)
-      const routerStarted = performance.now()
-      routers.push({ router: yield* mfRouter(embedder), embedder })
-      loadMs[`mf router (${name}, fit on arena)`] = Math.round(performance.now() - routerStarted)
+      embedders.push(embedder)
+      for (const router of TRAINED_ROUTERS) {
+        const routerStarted = performance.now()
+        routers.push({ router: yield* RouterRegistry.makeRouter(router, { embedder: name }), embedder })
+        loadMs[`${router} router with ${name} (loads its own embedder)`] = Math.round(
+          performance.now() - routerStarted
+        )
+      }
     }
     const memory = process.memoryUsage()
     for (const testCase of strategyCases) {
       say(`decision: ${testCase.name}`)
       rows.push(yield* decisionCost(testCase, prompts, budget))
     }
-    for (const { embedder, router } of routers) {
+    for (const embedder of embedders) {
       say(`decision: embed only (${embedder.name})`)
       rows.push(yield* embedderCost(embedder, prompts, budget))
-      say(`decision: ${router.name} (${embedder.name})`)
+    }
+    for (const { embedder, router } of routers) {
+      say(`decision: ${router.name}${embedder === undefined ? "" : ` (${embedder.name})`}`)
       rows.push(yield* decisionCost(routerCase(router, embedder), prompts, budget))
     }
-    return { rows, loadMs, memoryMb: { rss: Math.round(memory.rss / 2 ** 20), heapUsed: Math.round(memory.heapUsed / 2 ** 20) } }
+    return {
+      rows,
+      loadMs,
+      memoryMb: { rss: Math.round(memory.rss / 2 ** 20), heapUsed: Math.round(memory.heapUsed / 2 ** 20) }
+    }
   })
+
+/**
+ * The config our server runs in the gateway benchmark: one route, `bench`, to the fake upstream.
+ *
+ * @since 0.1.0
+ */
+export const benchConfig = (upstreamBaseUrl: string) => ({
+  version: 1,
+  deployments: [{ id: "bench@fake", provider: "openai-compatible", model: "bench-model", baseUrl: upstreamBaseUrl }],
+  routes: { bench: "bench@fake" },
+  default: "bench"
+})
 
 const runGateway = (options: OverheadOptions, say: (message: string) => void) =>
   Effect.scoped(
     Effect.gen(function* () {
       const notes: Array<string> = []
-      const upstream = yield* startProcess({ name: "fake-upstream", command: process.execPath, args: tsxArgs("bench/fakeUpstreamProcess.ts"), readyPattern: /READY (\S+)/ })
+      const upstream = yield* startProcess({
+        name: "fake-upstream",
+        command: process.execPath,
+        args: tsxArgs("bench/fakeUpstreamProcess.ts"),
+        readyPattern: /READY (\S+)/
+      })
       const gateways: Array<GatewayTarget> = []
+      const configDir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "llm-router-bench-"))),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      )
+      const configFile = join(configDir, "router.config.json")
+      yield* Effect.sync(() => writeFileSync(configFile, JSON.stringify(benchConfig(upstream.ready))))
+      const ourPort = yield* Effect.promise(freePort)
       const ours = yield* Effect.either(
         startProcess({
           name: "effect-llm-router",
           command: process.execPath,
-          args: tsxArgs("bench/routerServerProcess.ts", [upstream.ready, "bench-model"]),
-          readyPattern: /Listening on (http:\/\/[0-9.]+:\d+)/
+          args: ["bin/llm-router.js", "serve", "--config", configFile, "--port", String(ourPort), "--host", "127.0.0.1"],
+          readyPattern: /Listening on (http:\/\/[0-9.]+:\d+)/,
+          readyTimeoutMs: 60_000
         })
       )
-      if (ours._tag === "Right") gateways.push({ name: "effect-llm-router", url: `${ours.right.ready}/v1/chat/completions`, headers: {}, model: "bench" })
+      if (ours._tag === "Right")
+        gateways.push({
+          name: "effect-llm-router",
+          url: `${ours.right.ready}/v1/chat/completions`,
+          headers: {},
+          model: "bench"
+        })
       else notes.push(`effect-llm-router server did not start: ${ours.left.message}`)
       const port = yield* Effect.promise(freePort)
       const portkey = yield* Effect.either(
         startProcess({
           name: "portkey",
           command: process.execPath,
-          args: ["--import", "./bench/portkeyFetchShim.mjs", "node_modules/@portkey-ai/gateway/build/start-server.js", `--port=${port}`, "--headless"],
+          args: [
+            "--import",
+            "./bench/portkeyFetchShim.mjs",
+            "node_modules/@portkey-ai/gateway/build/start-server.js",
+            `--port=${port}`,
+            "--headless"
+          ],
           env: { NODE_ENV: "production" },
           readyPattern: /(Ready for connections)/
         })
@@ -171,7 +228,11 @@ const runGateway = (options: OverheadOptions, say: (message: string) => void) =>
         gateways.push({
           name: "portkey",
           url: `http://127.0.0.1:${port}/v1/chat/completions`,
-          headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": upstream.ready, authorization: "Bearer sk-bench" },
+          headers: {
+            "x-portkey-provider": "openai",
+            "x-portkey-custom-host": upstream.ready,
+            authorization: "Bearer sk-bench"
+          },
           model: "bench-model"
         })
       } else notes.push(`Portkey's gateway did not start: ${portkey.left.message}`)
@@ -201,8 +262,14 @@ export const runOverheadBench = (options: OverheadOptions = {}) =>
     const loadAverageStart = loadavg()[0]!
     say("cold start: llm-router --version")
     const coldStart = options.decision === false ? Number.NaN : cliColdStartMs()
-    const decision = options.decision === false ? { rows: [], loadMs: {}, memoryMb: { rss: Number.NaN, heapUsed: Number.NaN } } : yield* runDecision(options, say)
-    const gateway = options.gateway === false ? { details: [], notes: ["gateway benchmark not run (--no-gateway)"] } : yield* runGateway(options, say)
+    const decision =
+      options.decision === false
+        ? { rows: [], loadMs: {}, memoryMb: { rss: Number.NaN, heapUsed: Number.NaN } }
+        : yield* runDecision(options, say)
+    const gateway =
+      options.gateway === false
+        ? { details: [], notes: ["gateway benchmark not run (--no-gateway)"] }
+        : yield* runGateway(options, say)
     const names = [...new Set(gateway.details.map((detail) => detail.name))]
     return {
       decision: decision.rows,
@@ -210,7 +277,13 @@ export const runOverheadBench = (options: OverheadOptions = {}) =>
       details: {
         generatedAt: new Date().toISOString(),
         gateway: gateway.details,
-        highestSustainedRps: names.flatMap((name) => [false, true].map((stream) => ({ name, stream, rps: highestSustained(gateway.details, name, stream) }))),
+        highestSustainedRps: names.flatMap((name) =>
+          [false, true].map((stream) => ({
+            name,
+            stream,
+            rps: highestSustained(gateway.details, name, stream)
+          }))
+        ),
         cliColdStartMs: coldStart,
         loadMs: decision.loadMs,
         memoryMb: decision.memoryMb,
@@ -218,6 +291,7 @@ export const runOverheadBench = (options: OverheadOptions = {}) =>
         notes: [
           "Gateway: fake upstream, gateway and load generator each in their own Node process on 127.0.0.1; open-loop load, latency from each request's due time; added = gateway percentile − direct percentile of the same round.",
           "Portkey's gateway runs with bench/portkeyFetchShim.mjs preloaded (it copies each upstream fetch response into a fresh Response): without it every streaming request fails with `TypeError: immutable`, because @hono/node-server 1.19's Response keeps the upstream response's immutable headers, which Portkey then appends to.",
+          "Decision rows of trained routers with a non-default embedder reuse the shipped weights (trained on static embeddings, same 512-d shape): their cost is what a router trained on that embedder costs, their win rates are not meaningful.",
           ...gateway.notes
         ]
       }

@@ -11,6 +11,7 @@
  */
 import { Effect } from "effect"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import type { EmbedderShape, EmbeddingError } from "../src/embeddings/Embedder.ts"
 import { makeEmbedder } from "../src/embeddings/EmbedderRegistry.ts"
@@ -24,11 +25,11 @@ import * as RandomRouter from "../src/routers/RandomRouter.ts"
 import type { RouterError } from "../src/routers/WinRateRouter.ts"
 
 /**
- * All benchmarks, in report order.
+ * All benchmarks, in run order (MMLU, the longest, last).
  *
  * @since 0.1.0
  */
-export const BENCHMARKS: ReadonlyArray<BenchmarkName> = ["mt-bench", "mmlu", "gsm8k", "arena"]
+export const BENCHMARKS: ReadonlyArray<BenchmarkName> = ["mt-bench", "gsm8k", "arena", "mmlu"]
 
 /**
  * Embedders evaluated by default (every offline one the package ships).
@@ -51,8 +52,10 @@ export const SLOW_EMBEDDERS: ReadonlyArray<string> = ["use-lite"]
  */
 export const PROTOCOLS: Readonly<Record<string, string>> = {
   none: "no training (heuristics, random): scored on every prompt",
-  "k-fold": "5-fold out-of-fold within the benchmark (identical prompts in one fold): each prompt scored by a model trained on the other folds",
-  "held-out": "MT Bench only: trained on all of arena-bench-v1 (14 models' judge scores), scored on MT Bench's first turns, never trained on",
+  "k-fold":
+    "5-fold out-of-fold within the benchmark (identical prompts in one fold): each prompt scored by a model trained on the other folds",
+  "held-out":
+    "MT Bench only: trained on all of arena-bench-v1 (14 models' judge scores), scored on MT Bench's first turns, never trained on",
   oracle: "knows both models' scores: the upper bound"
 }
 
@@ -103,7 +106,11 @@ export interface BenchmarkResult {
   readonly weakScore: number
   readonly routers: ReadonlyArray<RouterResult>
   /** Embedders not evaluated on this benchmark, with the reason. */
-  readonly skipped: ReadonlyArray<{ readonly router: string; readonly embedder: string | null; readonly reason: string }>
+  readonly skipped: ReadonlyArray<{
+    readonly router: string
+    readonly embedder: string | null
+    readonly reason: string
+  }>
 }
 
 /**
@@ -117,7 +124,16 @@ export interface QualityResults {
   readonly seed: number
   readonly protocols: Readonly<Record<string, string>>
   readonly embeddingCache: string
+  /** Wall time of the run. */
   readonly durationSeconds: number
+  /** CPU time of this process (user + system) during the run: the wall time on an idle machine is close to it. */
+  readonly cpuSeconds: number
+  /** The machine: cores and 1-minute load average at the start and end (other jobs share the cores). */
+  readonly machine: {
+    readonly cores: number
+    readonly loadAverageStart: number
+    readonly loadAverageEnd: number
+  }
   readonly benchmarks: ReadonlyArray<BenchmarkResult>
 }
 
@@ -144,7 +160,10 @@ export interface QualityOptions {
  *
  * @since 0.1.0
  */
-export const thin = (curve: ReadonlyArray<Pick<CurvePoint, "strongFraction" | "score">>, maxPoints = Number.POSITIVE_INFINITY): ReadonlyArray<StoredPoint> => {
+export const thin = (
+  curve: ReadonlyArray<Pick<CurvePoint, "strongFraction" | "score">>,
+  maxPoints = Number.POSITIVE_INFINITY
+): ReadonlyArray<StoredPoint> => {
   if (curve.length === 0) return []
   const step = curve.length <= maxPoints ? 1 : (curve.length - 1) / (Math.max(2, maxPoints) - 1)
   const picked: Array<StoredPoint> = []
@@ -153,11 +172,15 @@ export const thin = (curve: ReadonlyArray<Pick<CurvePoint, "strongFraction" | "s
     picked.push({ strongFraction: point.strongFraction, score: point.score })
   }
   const last = curve[curve.length - 1]!
-  if (picked[picked.length - 1]!.strongFraction !== last.strongFraction || picked.length === 0) picked.push({ strongFraction: last.strongFraction, score: last.score })
+  if (picked[picked.length - 1]!.strongFraction !== last.strongFraction || picked.length === 0)
+    picked.push({ strongFraction: last.strongFraction, score: last.score })
   return picked
 }
 
-const fromRouterResult = (result: QualityBenchmark.RouterResult, overrides: Partial<RouterResult> = {}): RouterResult => ({
+const fromRouterResult = (
+  result: QualityBenchmark.RouterResult,
+  overrides: Partial<RouterResult> = {}
+): RouterResult => ({
   router: result.router,
   embedder: result.embedder ?? null,
   protocol: result.protocol,
@@ -176,9 +199,13 @@ const fromRouterResult = (result: QualityBenchmark.RouterResult, overrides: Part
  *
  * @since 0.1.0
  */
-export const runQualityBench = (options: QualityOptions = {}): Effect.Effect<QualityResults, DatasetError | EmbeddingError | RouterError> =>
+export const runQualityBench = (
+  options: QualityOptions = {}
+): Effect.Effect<QualityResults, DatasetError | EmbeddingError | RouterError> =>
   Effect.gen(function* () {
     const started = Date.now()
+    const cpuStart = process.cpuUsage()
+    const loadAverageStart = loadavg()[0]!
     const say = options.onProgress ?? (() => {})
     const folds = options.folds ?? 5
     const seed = options.seed ?? 0
@@ -195,9 +222,20 @@ export const runQualityBench = (options: QualityOptions = {}): Effect.Effect<Qua
       const benchmark = name === "arena" ? arena : yield* loadBenchmark(name, dataDir)
       const skipped: Array<BenchmarkResult["skipped"][number]> = []
       const usable = embedders.filter((embedder) => {
-        const slow = SLOW_EMBEDDERS.some((slowName) => embedder.name.startsWith(slowName)) && benchmark.items.length > 2_000
-        if (!slow || options.slowEmbeddings === true || existsSync(join(cacheDir, embedder.name, `${name}.f32`))) return true
-        skipped.push({ router: "all trained routers", embedder: embedder.name, reason: `${embedder.name} embeddings of ${name} are not cached (add --slow-embeddings: ~30 min on 2 cores)` })
+        const slow =
+          SLOW_EMBEDDERS.some((slowName) => embedder.name.startsWith(slowName)) &&
+          benchmark.items.length > 2_000
+        if (
+          !slow ||
+          options.slowEmbeddings === true ||
+          existsSync(join(cacheDir, embedder.name, `${name}.json`))
+        )
+          return true
+        skipped.push({
+          router: "all trained routers",
+          embedder: embedder.name,
+          reason: `${embedder.name} embeddings of ${name} are not cached (add --slow-embeddings: ~30 min on 2 cores)`
+        })
         say(`${name}: skipping ${embedder.name} (embeddings not cached)`)
         return false
       })
@@ -248,6 +286,8 @@ export const runQualityBench = (options: QualityOptions = {}): Effect.Effect<Qua
       protocols: PROTOCOLS,
       embeddingCache: cacheDir,
       durationSeconds: Math.round((Date.now() - started) / 1000),
+      cpuSeconds: Math.round((process.cpuUsage(cpuStart).user + process.cpuUsage(cpuStart).system) / 1e6),
+      machine: { cores: cpus().length, loadAverageStart, loadAverageEnd: loadavg()[0]! },
       benchmarks: results
     } satisfies QualityResults
   })
@@ -281,9 +321,13 @@ export const writeScores = (dir: string, results: QualityResults): void => {
     mkdirSync(folder, { recursive: true })
     for (const router of benchmark.routers) {
       if (router.protocol === "oracle") continue
-      const text = benchmark.prompts.map((prompt, index) => JSON.stringify({ prompt, winRate: router.winRates[index] })).join("\n") + "\n"
+      const text =
+        benchmark.prompts
+          .map((prompt, index) => JSON.stringify({ prompt, winRate: router.winRates[index] }))
+          .join("\n") + "\n"
       writeFileSync(join(folder, `${resultName(router)}.jsonl`), text)
-      if (router.embedder !== null && router.embedder.startsWith(DEFAULT_EMBEDDER)) writeFileSync(join(folder, `${router.router}.jsonl`), text)
+      if (router.embedder !== null && router.embedder.startsWith(DEFAULT_EMBEDDER))
+        writeFileSync(join(folder, `${router.router}.jsonl`), text)
     }
   }
 }

@@ -42,9 +42,15 @@ export const curveRows = (
   benchmark: Pick<BenchmarkResult, "routers">,
   pick: (router: RouterResult) => boolean = () => true
 ): ReadonlyArray<{ readonly router: string; readonly strongPercent: number; readonly score: number }> =>
-  benchmark.routers.filter(pick).flatMap((router) =>
-    router.exact.curve.map((point) => ({ router: resultName(router), strongPercent: point.strongFraction * 100, score: point.score }))
-  )
+  benchmark.routers
+    .filter(pick)
+    .flatMap((router) =>
+      router.exact.curve.map((point) => ({
+        router: resultName(router),
+        strongPercent: point.strongFraction * 100,
+        score: point.score
+      }))
+    )
 
 /**
  * The routing curve of one benchmark: score against % of calls to the strong model, one line per
@@ -54,7 +60,10 @@ export const curveRows = (
  */
 export const curveSpec = (benchmark: BenchmarkResult): TopLevelSpec => ({
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-  title: { text: `${BENCHMARK_TITLES[benchmark.name] ?? benchmark.name}: score vs. strong-model calls`, subtitle: `${benchmark.strongModel} vs ${benchmark.weakModel}, ${benchmark.prompts.length} prompts` },
+  title: {
+    text: `${BENCHMARK_TITLES[benchmark.name] ?? benchmark.name}: score vs. strong-model calls`,
+    subtitle: `${benchmark.strongModel} vs ${benchmark.weakModel}, ${benchmark.prompts.length} prompts`
+  },
   width: 560,
   height: 360,
   background: "white",
@@ -63,9 +72,20 @@ export const curveSpec = (benchmark: BenchmarkResult): TopLevelSpec => ({
       data: { values: [...curveRows(benchmark)] },
       mark: { type: "line", strokeWidth: 1.6 },
       encoding: {
-        x: { field: "strongPercent", type: "quantitative", title: "calls to the strong model (%)", scale: { domain: [0, 100] } },
+        x: {
+          field: "strongPercent",
+          type: "quantitative",
+          title: "calls to the strong model (%)",
+          scale: { domain: [0, 100] }
+        },
         y: { field: "score", type: "quantitative", title: "benchmark score", scale: { zero: false } },
-        color: { field: "router", type: "nominal", title: "router" },
+        color: {
+          field: "router",
+          type: "nominal",
+          title: "router",
+          scale: { scheme: "category20" },
+          legend: { labelLimit: 220, symbolType: "stroke" }
+        },
         strokeDash: {
           condition: { test: "datum.router === 'oracle' || datum.router === 'random'", value: [4, 3] },
           value: [1, 0]
@@ -107,18 +127,40 @@ export const gatewaySpec = (details: ReadonlyArray<GatewayDetail>): TopLevelSpec
   background: "white",
   data: {
     values: details.flatMap((d) => [
-      { gateway: d.name, rps: d.rps, mode: d.stream ? "streaming" : "non-streaming", percentile: "p50", addedMs: d.addedP50Ms, errors: d.errors },
-      { gateway: d.name, rps: d.rps, mode: d.stream ? "streaming" : "non-streaming", percentile: "p99", addedMs: d.addedP99Ms, errors: d.errors }
+      {
+        gateway: d.name,
+        rps: d.rps,
+        mode: d.stream ? "streaming" : "non-streaming",
+        percentile: "p50",
+        addedMs: d.addedP50Ms,
+        errors: d.errors
+      },
+      {
+        gateway: d.name,
+        rps: d.rps,
+        mode: d.stream ? "streaming" : "non-streaming",
+        percentile: "p99",
+        addedMs: d.addedP99Ms,
+        errors: d.errors
+      }
     ])
   },
-  facet: { column: { field: "mode", type: "nominal", title: null }, row: { field: "percentile", type: "nominal", title: null } },
+  facet: {
+    column: { field: "mode", type: "nominal", title: null },
+    row: { field: "percentile", type: "nominal", title: null }
+  },
   spec: {
     width: 260,
     height: 180,
     mark: { type: "line", point: true },
     encoding: {
       x: { field: "rps", type: "ordinal", title: "offered requests per second" },
-      y: { field: "addedMs", type: "quantitative", title: "added latency (ms, log)", scale: { type: "symlog" } },
+      y: {
+        field: "addedMs",
+        type: "quantitative",
+        title: "added latency (ms, log)",
+        scale: { type: "symlog" }
+      },
       color: { field: "gateway", type: "nominal" }
     }
   }
@@ -142,7 +184,12 @@ export const metricsTableHtml = (benchmark: BenchmarkResult): string => {
         `<td>${percent(router.exact.metrics.cpt50)}</td><td>${percent(router.exact.metrics.cpt80)}</td><td>${fixed(router.routellm.metrics.auc)}</td></tr>`
     )
     .join("\n")
-  const skipped = benchmark.skipped.map((s) => `<li>${escapeHtml(`${s.router}${s.embedder === null ? "" : `/${s.embedder}`}: ${s.reason}`)}</li>`).join("")
+  const skipped = benchmark.skipped
+    .map(
+      (s) =>
+        `<li>${escapeHtml(`${s.router}${s.embedder === null ? "" : `/${s.embedder}`}: ${s.reason}`)}</li>`
+    )
+    .join("")
   return (
     `<table><thead><tr><th>router</th><th>protocol</th><th>APGR (10 bins)</th><th>APGR (exact)</th><th>CPT20</th><th>CPT50</th><th>CPT80</th>` +
     `<th>CPT50 exact</th><th>CPT80 exact</th><th>AUC</th></tr></thead><tbody>${rows}</tbody></table>` +
@@ -157,11 +204,16 @@ export const metricsTableHtml = (benchmark: BenchmarkResult): string => {
  *
  * @since 0.1.0
  */
-export const htmlReport = async (quality: QualityResults, gateway?: ReadonlyArray<GatewayDetail>): Promise<string> => {
+export const htmlReport = async (
+  quality: QualityResults,
+  gateway?: ReadonlyArray<GatewayDetail>
+): Promise<string> => {
   const sections: Array<string> = []
   for (const benchmark of quality.benchmarks) {
     const svg = await renderSvg(curveSpec(benchmark))
-    sections.push(`<section><h2>${escapeHtml(BENCHMARK_TITLES[benchmark.name] ?? benchmark.name)}</h2>${svg}${metricsTableHtml(benchmark)}</section>`)
+    sections.push(
+      `<section><h2>${escapeHtml(BENCHMARK_TITLES[benchmark.name] ?? benchmark.name)}</h2>${svg}${metricsTableHtml(benchmark)}</section>`
+    )
   }
   if (gateway !== undefined && gateway.length > 0) {
     sections.push(`<section><h2>Gateway overhead</h2>${await renderSvg(gatewaySpec(gateway))}</section>`)

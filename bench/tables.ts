@@ -16,20 +16,36 @@ import { resultName } from "./quality.ts"
  *
  * @since 0.1.0
  */
-export const textTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)))
+export const textTable = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>
+): string => {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length))
+  )
   const line = (cells: ReadonlyArray<string>) =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ").trimEnd()
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join("  ")
+      .trimEnd()
   return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n")
 }
 
 /**
- * A markdown table.
+ * A markdown table; the first `leftColumns` columns are left-aligned, the others right-aligned.
  *
  * @since 0.1.0
  */
-export const markdownTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string =>
-  [`| ${header.join(" | ")} |`, `|${header.map((_, index) => (index === 0 ? " --- " : " ---: ")).join("|")}|`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n")
+export const markdownTable = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  leftColumns = 1
+): string =>
+  [
+    `| ${header.join(" | ")} |`,
+    `|${header.map((_, index) => (index < leftColumns ? " --- " : " ---: ")).join("|")}|`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`)
+  ].join("\n")
 
 const fixed = (value: number, digits = 3) => (Number.isFinite(value) ? value.toFixed(digits) : "—")
 const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : "—")
@@ -52,8 +68,14 @@ export const qualityTableText = (results: QualityResults): string =>
         fixed(router.routellm.metrics.auc)
       ])
       const title = `${benchmark.name}: ${benchmark.prompts.length} prompts, strong ${fixed(benchmark.strongScore)}, weak ${fixed(benchmark.weakScore)}`
-      const skipped = benchmark.skipped.map((s) => `  not evaluated: ${s.router}${s.embedder === null ? "" : `-${s.embedder}`} (${s.reason})`)
-      return [title, textTable(["router", "protocol", "APGR", "APGR exact", "CPT50", "CPT80", "AUC"], rows), ...skipped].join("\n")
+      const skipped = benchmark.skipped.map(
+        (s) => `  not evaluated: ${s.router}${s.embedder === null ? "" : `-${s.embedder}`} (${s.reason})`
+      )
+      return [
+        title,
+        textTable(["router", "protocol", "APGR", "APGR exact", "CPT50", "CPT80", "AUC"], rows),
+        ...skipped
+      ].join("\n")
     })
     .join("\n\n")
 
@@ -65,7 +87,13 @@ export const qualityTableText = (results: QualityResults): string =>
 export const decisionTableText = (rows: ReadonlyArray<DecisionRow>): string =>
   textTable(
     ["router / strategy", "embedder", "p50 ms", "p99 ms", "decisions/s"],
-    rows.map((row) => [row.router, row.embedder, fixed(row.p50Ms), fixed(row.p99Ms), Math.round(row.perSecond).toString()])
+    rows.map((row) => [
+      row.router,
+      row.embedder,
+      fixed(row.p50Ms),
+      fixed(row.p99Ms),
+      Math.round(row.perSecond).toString()
+    ])
   )
 
 /**
@@ -75,7 +103,20 @@ export const decisionTableText = (rows: ReadonlyArray<DecisionRow>): string =>
  */
 export const gatewayTableText = (details: ReadonlyArray<GatewayDetail>): string =>
   textTable(
-    ["gateway", "mode", "rps", "added p50", "added p99", "p50", "direct p50", "p99", "direct p99", "achieved rps", "errors", "sustained"],
+    [
+      "gateway",
+      "mode",
+      "rps",
+      "added p50",
+      "added p99",
+      "p50",
+      "direct p50",
+      "p99",
+      "direct p99",
+      "achieved rps",
+      "errors",
+      "sustained"
+    ],
     details.map((d) => [
       d.name,
       d.stream ? "stream" : "json",

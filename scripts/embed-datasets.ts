@@ -13,9 +13,17 @@ const program = Effect.gen(function* () {
   for (const benchmark of ["arena", "mt-bench", "gsm8k", "mmlu"] as const) {
     const loaded = yield* loadBenchmark(benchmark)
     const started = Date.now()
-    yield* embedWithCache(embedder, benchmark, loaded.items.map((item) => item.prompt), {
-      onProgress: (done, total) => process.stderr.write(`\r${benchmark} ${done}/${total} ${((Date.now() - started) / 1000).toFixed(0)}s`)
-    })
+    yield* embedWithCache(
+      embedder,
+      benchmark,
+      loaded.items.map((item) => item.prompt),
+      {
+        onProgress: (done, total) =>
+          process.stderr.write(
+            `\r${benchmark} ${done}/${total} ${((Date.now() - started) / 1000).toFixed(0)}s`
+          )
+      }
+    )
     process.stderr.write(`\n${benchmark} done in ${((Date.now() - started) / 1000).toFixed(1)}s\n`)
   }
 })

@@ -31,20 +31,40 @@ const program = Effect.gen(function* () {
     arena,
     embedders,
     trainers: trainers.filter((trainer) => routerNames.includes(trainer.name)),
-    onProgress: (message) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`)
+    onProgress: (message) =>
+      process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`)
   })
   const f = (value: number) => value.toFixed(3)
   for (const report of reports) {
-    console.log(`\n## ${report.benchmark} (${report.prompts} prompts; strong ${f(report.strongScore)}, weak ${f(report.weakScore)})`)
+    console.log(
+      `\n## ${report.benchmark} (${report.prompts} prompts; strong ${f(report.strongScore)}, weak ${f(report.weakScore)})`
+    )
     console.log(`| router | embedder | protocol | APGR (RouteLLM 10 bins) | APGR (exact) | CPT50 (exact) |`)
     console.log(`|---|---|---|---|---|---|`)
-    console.log(`| random (${report.random.seeds} seeds) | - | none | ${f(report.random.routellm.apgr)} | ${f(report.random.exact.apgr)} | ${f(report.random.exact.cpt50)} |`)
-    console.log(`| oracle | - | none | - | ${f(report.oracle.metrics.apgr)} | ${f(report.oracle.metrics.cpt50)} |`)
+    console.log(
+      `| random (${report.random.seeds} seeds) | - | none | ${f(report.random.routellm.apgr)} | ${f(report.random.exact.apgr)} | ${f(report.random.exact.cpt50)} |`
+    )
+    console.log(
+      `| oracle | - | none | - | ${f(report.oracle.metrics.apgr)} | ${f(report.oracle.metrics.cpt50)} |`
+    )
     for (const result of report.results) {
-      console.log(`| ${result.router} | ${result.embedder ?? "-"} | ${result.protocol} | ${f(result.evaluation.routellm.metrics.apgr)} | ${f(result.evaluation.exact.metrics.apgr)} | ${f(result.evaluation.exact.metrics.cpt50)} |`)
+      console.log(
+        `| ${result.router} | ${result.embedder ?? "-"} | ${result.protocol} | ${f(result.evaluation.routellm.metrics.apgr)} | ${f(result.evaluation.exact.metrics.apgr)} | ${f(result.evaluation.exact.metrics.cpt50)} |`
+      )
     }
   }
-  if (json !== "") writeFileSync(json, JSON.stringify(reports.map((report) => ({ ...report, results: report.results.map(({ prompts: _prompts, ...rest }) => rest) })), null, 1))
+  if (json !== "")
+    writeFileSync(
+      json,
+      JSON.stringify(
+        reports.map((report) => ({
+          ...report,
+          results: report.results.map(({ prompts: _prompts, ...rest }) => rest)
+        })),
+        null,
+        1
+      )
+    )
 })
 
 Effect.runPromise(program).catch((error: unknown) => {

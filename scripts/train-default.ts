@@ -28,20 +28,41 @@ const program = Effect.gen(function* () {
   const embedder = yield* makeEmbedder(embedderName)
   const arena = yield* loadArena()
   const mtBench = yield* loadMtBench()
-  const arenaEmbeddings = yield* embedWithCache(embedder, "arena", arena.items.map((item) => item.prompt))
-  const mtEmbeddings = yield* embedWithCache(embedder, "mt-bench", mtBench.items.map((item) => item.prompt))
+  const arenaEmbeddings = yield* embedWithCache(
+    embedder,
+    "arena",
+    arena.items.map((item) => item.prompt)
+  )
+  const mtEmbeddings = yield* embedWithCache(
+    embedder,
+    "mt-bench",
+    mtBench.items.map((item) => item.prompt)
+  )
   const models = Trainers.modelsOf(arena.items)
-  const set = { embeddings: arenaEmbeddings, items: arena.items, models, strongModel: arena.strongModel, weakModel: arena.weakModel, seed: SEED }
+  const set = {
+    embeddings: arenaEmbeddings,
+    items: arena.items,
+    models,
+    strongModel: arena.strongModel,
+    weakModel: arena.weakModel,
+    seed: SEED
+  }
   const training = {
     data: "arena-bench-v1 (lmarena/arena-hard-auto ac4ad9a, 300 Chatbot Arena prompts, GPT-4 judge scores for 14 models)",
-    heldOutBenchmark: "MT Bench (RouteLLM evals, 72 prompts after decontamination) — never used for training or model selection",
+    heldOutBenchmark:
+      "MT Bench (RouteLLM evals, 72 prompts after decontamination) — never used for training or model selection",
     seed: SEED,
     reproduce: `npx tsx scripts/train-default.ts --embedder ${embedderName}`
   }
   const dir = Weights.shippedWeightsDir
   for (const trainer of Trainers.trainers) {
     const fitted = trainer.fit(set)
-    const result = heldOutResult({ benchmark: arena, embeddings: arenaEmbeddings }, { benchmark: mtBench, embeddings: mtEmbeddings }, trainer, { seed: SEED, embedder: embedder.name })
+    const result = heldOutResult(
+      { benchmark: arena, embeddings: arenaEmbeddings },
+      { benchmark: mtBench, embeddings: mtEmbeddings },
+      trainer,
+      { seed: SEED, embedder: embedder.name }
+    )
     const metrics = {
       "mt-bench (held-out)": {
         apgrRouteLLM: result.evaluation.routellm.metrics.apgr,
@@ -49,24 +70,50 @@ const program = Effect.gen(function* () {
         cpt50Exact: result.evaluation.exact.metrics.cpt50
       }
     }
-    const common = { embedder: embedder.name, strongModel: arena.strongModel, weakModel: arena.weakModel, training, hyperParameters: fitted.hyperParameters, metrics }
+    const common = {
+      embedder: embedder.name,
+      strongModel: arena.strongModel,
+      weakModel: arena.weakModel,
+      training,
+      hyperParameters: fitted.hyperParameters,
+      metrics
+    }
     const path = join(dir, `${trainer.name}-default.json`)
     if (trainer.name === "mf") {
-      yield* MatrixFactorizationRouter.save(path, fitted.model as MatrixFactorizationRouter.MatrixFactorizationModel, common)
+      yield* MatrixFactorizationRouter.save(
+        path,
+        fitted.model as MatrixFactorizationRouter.MatrixFactorizationModel,
+        common
+      )
     } else if (trainer.name === "knn") {
       const labelled = arena.items.flatMap((item, i) => {
         const s = item.scores[arena.strongModel]
         const w = item.scores[arena.weakModel]
-        return s === undefined || w === undefined ? [] : [{ vector: arenaEmbeddings[i]!, label: KnnRouter.pairLabel(s, w) }]
+        return s === undefined || w === undefined
+          ? []
+          : [{ vector: arenaEmbeddings[i]!, label: KnnRouter.pairLabel(s, w) }]
       })
-      const knnIndex = KnnRouter.index(labelled.map((l) => l.vector), labelled.map((l) => l.label))
+      const knnIndex = KnnRouter.index(
+        labelled.map((l) => l.vector),
+        labelled.map((l) => l.label)
+      )
       yield* KnnRouter.save(path, knnIndex, Number(fitted.hyperParameters["k"] ?? 50), common)
     } else if (trainer.name === "sw_ranking") {
-      yield* SimilarityWeightedRouter.save(path, SimilarityWeightedRouter.index(arenaEmbeddings, arena.items.map((item) => item.scores), models), common)
+      yield* SimilarityWeightedRouter.save(
+        path,
+        SimilarityWeightedRouter.index(
+          arenaEmbeddings,
+          arena.items.map((item) => item.scores),
+          models
+        ),
+        common
+      )
     } else {
       yield* ClassifierRouter.save(path, fitted.model as LogisticModel, common)
     }
-    console.log(`${trainer.name}: ${JSON.stringify(fitted.hyperParameters)} MT Bench APGR ${result.evaluation.routellm.metrics.apgr.toFixed(3)} (exact ${result.evaluation.exact.metrics.apgr.toFixed(3)}) -> ${path}`)
+    console.log(
+      `${trainer.name}: ${JSON.stringify(fitted.hyperParameters)} MT Bench APGR ${result.evaluation.routellm.metrics.apgr.toFixed(3)} (exact ${result.evaluation.exact.metrics.apgr.toFixed(3)}) -> ${path}`
+    )
   }
 })
 

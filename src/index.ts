@@ -19,3 +19,15 @@ export type { QualityRouter, WinRateRouter } from "./routers/WinRateRouter.ts"
 export { RouterError } from "./routers/WinRateRouter.ts"
 export * as State from "./state/index.ts"
 export * as Strategies from "./strategies/index.ts"
+export * as Providers from "./providers/index.ts"
+export * as Failover from "./fallback/index.ts"
+export * as Client from "./client/index.ts"
+export { createRoutedClient, RoutedClientError } from "./client/index.ts"
+export type {
+  RoutedChatCompletion,
+  RoutedClient,
+  RoutedClientOptions,
+  RoutedPlan,
+  RouterDecision
+} from "./client/index.ts"
+export * as SessionAffinity from "./state/SessionAffinity.ts"

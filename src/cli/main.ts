@@ -9,11 +9,12 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { benchCommand } from "./commands/bench.ts"
 import { routeCommand } from "./commands/route.ts"
+import { serveCommand } from "./commands/serve.ts"
 import { reportFailure } from "./exitCodes.ts"
 
 const root = Command.make("llm-router").pipe(
   Command.withDescription("Route LLM requests: plan, serve, score, train, calibrate and benchmark routers"),
-  Command.withSubcommands([routeCommand, benchCommand])
+  Command.withSubcommands([routeCommand, benchCommand, serveCommand])
 )
 
 const cli = Command.run(root, { name: "llm-router", version: "0.1.0" })

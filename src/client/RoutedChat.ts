@@ -8,8 +8,9 @@
  */
 import type { Scope } from "effect"
 import { Effect } from "effect"
-import type { ChatCompletionRequest, ChatCompletionResponse } from "../core/ChatCompletion.ts"
-import type { StreamInterrupted } from "../core/Errors.ts"
+import type { ChatCompletionRequest } from "../core/ChatCompletion.ts"
+import type { AllAttemptsFailed, NoRouteAvailable, StreamInterrupted } from "../core/Errors.ts"
+import type { RouterError } from "../routers/WinRateRouter.ts"
 import type { Attempt, Plan } from "../core/Plan.ts"
 import { attempts } from "../core/Plan.ts"
 import * as Runner from "../fallback/Runner.ts"
@@ -36,6 +37,15 @@ export interface CallOptions {
   readonly maxAttempts?: number
   /** Deadline of the whole run in ms (streams: until the first chunk). */
   readonly timeoutMs?: number
+}
+
+/**
+ * Call options as the Effect API takes them: the per-call options plus the client's default.
+ * @since 0.1.0
+ */
+export interface RoutedCallOptions extends CallOptions {
+  /** Whether calls that do not set `sticky` stick to their session (default `true`). */
+  readonly defaultSticky?: boolean
 }
 
 /**
@@ -128,7 +138,7 @@ const toRoutedPlan = (plan: Plan, session: SessionDecision | undefined): RoutedP
  */
 export const plan = Effect.fn("RoutedClient.plan")(function* (
   request: ChatCompletionRequest,
-  options: CallOptions & { readonly defaultSticky?: boolean } = {}
+  options: RoutedCallOptions = {}
 ) {
   const router = yield* LlmRouter
   const resolved = yield* router.resolve(request.model)
@@ -177,13 +187,13 @@ const decisionOf = (
  */
 export const complete = Effect.fn("RoutedClient.complete")(function* (
   request: ChatCompletionRequest,
-  options: CallOptions & { readonly defaultSticky?: boolean } = {}
+  options: RoutedCallOptions = {}
 ) {
   const routed = yield* plan(request, options)
   const result = yield* Runner.run(routed.plan, request, runOptions(options))
   yield* remember(routed, result.deployment.id)
   const decision: RouterDecision = decisionOf(routed, result.trace, result.deployment)
-  return { response: result.response satisfies ChatCompletionResponse, decision }
+  return { response: result.response, decision }
 })
 
 /**
@@ -205,8 +215,12 @@ export interface RoutedStreamRun {
  */
 export const open = (
   request: ChatCompletionRequest,
-  options: CallOptions & { readonly defaultSticky?: boolean } = {}
-) =>
+  options: RoutedCallOptions = {}
+): Effect.Effect<
+  RoutedStreamRun,
+  NoRouteAvailable | RouterError | AllAttemptsFailed,
+  RoutedChatServices | Scope.Scope
+> =>
   Effect.gen(function* () {
     const streamed = { ...request, stream: true }
     const routed = yield* plan(streamed, options)
@@ -219,8 +233,4 @@ export const open = (
       finalDecision: Effect.map(run.result, (trace) => decisionOf(routed, trace, run.deployment))
     }
     return result
-  }).pipe(Effect.withSpan("RoutedClient.open")) satisfies Effect.Effect<
-    RoutedStreamRun,
-    unknown,
-    RoutedChatServices | Scope.Scope
-  >
+  }).pipe(Effect.withSpan("RoutedClient.open"))

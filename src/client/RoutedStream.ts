@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { Option } from "effect"
-import { Cause, Chunk, Effect, Exit, Scope } from "effect"
+import { Cause, Chunk, Effect, Exit, FiberId, Scope } from "effect"
 import type { ChatCompletionChunk as SdkChatCompletionChunk } from "openai/resources/chat/completions"
 import type { ChatCompletionChunk } from "../core/ChatCompletion.ts"
 import type { StreamInterrupted } from "../core/Errors.ts"
@@ -28,15 +28,17 @@ export interface StreamSource {
 }
 
 /**
- * A stream of chunks of one routed answer. Iterate it once; breaking out of the loop (or
- * `controller.abort()`) closes the upstream request.
+ * A stream of chunks of one routed answer. Iterate it once. Breaking out of the loop,
+ * `controller.abort()` or `close()` closes the upstream request and ends the iteration quietly (as
+ * the SDK does); `client.close()` ends it with `ClientClosed`. A stream that breaks upstream after
+ * chunks were delivered fails with `StreamInterrupted`, never with a clean, truncated end.
  * @since 0.1.0
  */
 export class RoutedChatCompletionStream implements AsyncIterable<SdkChatCompletionChunk> {
   /** Aborts the stream and its upstream HTTP request. */
   readonly controller = new AbortController()
   #decision: RouterDecision
-  #done = false
+  #closedByClient = false
   #finished: Promise<void> | undefined
   #iterating = false
   readonly #source: StreamSource
@@ -56,14 +58,18 @@ export class RoutedChatCompletionStream implements AsyncIterable<SdkChatCompleti
   }
 
   #finish(): Promise<void> {
-    this.#done = true
     this.#finished ??= Effect.runPromise(Scope.close(this.#source.scope, Exit.void)).then(this.#source.onDone)
     return this.#finished
   }
 
   async *#chunks(): AsyncGenerator<SdkChatCompletionChunk> {
     try {
-      while (!this.#done) {
+      while (true) {
+        // As with the SDK, a stream its reader aborted ends quietly; one the client closed fails.
+        if (this.controller.signal.aborted) {
+          if (this.#closedByClient) throw this.#source.toError(Cause.interrupt(FiberId.none))
+          return
+        }
         const exit = await Effect.runPromiseExit(this.#source.pull, { signal: this.controller.signal })
         if (Exit.isSuccess(exit)) {
           for (const chunk of Chunk.toReadonlyArray(exit.value)) yield toChatCompletionChunk(chunk)
@@ -75,7 +81,8 @@ export class RoutedChatCompletionStream implements AsyncIterable<SdkChatCompleti
           if (Exit.isSuccess(final)) this.#decision = final.value
           return
         }
-        // The end of the stream (`None`) was handled above; what is left is a failure or an interruption.
+        if (Cause.isInterruptedOnly(exit.cause) && this.controller.signal.aborted) continue
+        // The end of the stream (`None`) was handled above; what is left is a failure.
         throw this.#source.toError(
           Cause.flatMap(exit.cause, (error) =>
             error._tag === "Some" ? Cause.fail(error.value) : Cause.empty
@@ -95,6 +102,13 @@ export class RoutedChatCompletionStream implements AsyncIterable<SdkChatCompleti
 
   /** Closes the stream without reading the rest (as breaking out of a `for await` does). */
   close(): Promise<void> {
+    this.controller.abort()
     return this.#finish()
+  }
+
+  /** Ends the stream because its client is closing: a reader still iterating gets `ClientClosed`. */
+  closeByClient(): Promise<void> {
+    this.#closedByClient = true
+    return this.close()
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Capability-aware routing for the client: every candidate set of a route goes through the
  * `capabilities` filter (`src/strategies/capabilities.ts`), so a request with tools, images, JSON
- * mode, a JSON schema or `stream: true` only reaches deployments that declare they can serve it.
- * When nothing is left, the error says which capability was missing.
+ * mode, a JSON schema or `stream: true` only reaches deployments that declare they can serve it,
+ * and through the `contextWindow` filter, so that it only reaches deployments whose
+ * `maxOutputTokens` covers the output it asks for and whose window holds it. When nothing is left,
+ * the error says which capability was missing.
  *
  * @since 0.1.0
  */
@@ -12,11 +14,15 @@ import { NoRouteAvailable } from "../core/Errors.ts"
 import type { Route } from "../graph/Route.ts"
 import type { Strategy } from "../strategies/Strategy.ts"
 import { capabilities, requiredCapabilities } from "../strategies/capabilities.ts"
+import { contextWindow } from "../strategies/contextWindow.ts"
 
-const filterName = "capabilities"
+/** The filters every candidate set goes through, unless the route already applies them. */
+const filters = (): ReadonlyArray<Strategy> => [capabilities(), contextWindow()]
 
-const withFilter = <R>(strategies: ReadonlyArray<Strategy<R>>): ReadonlyArray<Strategy<R>> =>
-  strategies.some((strategy) => strategy.name === filterName) ? strategies : [capabilities(), ...strategies]
+const withFilters = <R>(strategies: ReadonlyArray<Strategy<R>>): ReadonlyArray<Strategy<R>> => [
+  ...filters().filter((filter) => !strategies.some((strategy) => strategy.name === filter.name)),
+  ...strategies
+]
 
 const mapRecord = <A, B>(record: Readonly<Record<string, A>>, f: (a: A) => B): Record<string, B> =>
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]))
@@ -24,9 +30,10 @@ const mapRecord = <A, B>(record: Readonly<Record<string, A>>, f: (a: A) => B): R
 const cache = new WeakMap<object, object>()
 
 /**
- * The same route with the capability filter in front of every candidate set: each pipeline gets
- * `capabilities()` as its first strategy (unless it already has it) and each bare deployment becomes
- * a one-deployment pipeline with it. Structure, order and failover are unchanged.
+ * The same route with the capability filters in front of every candidate set: each pipeline gets
+ * `capabilities()` and `contextWindow()` as its first strategies (unless it already has them) and
+ * each bare deployment becomes a one-deployment pipeline with them. Structure, order and failover
+ * are unchanged.
  *
  * @example
  * import { Route } from "effect-llm-router"
@@ -48,9 +55,9 @@ export const withCapabilityFilter = <R>(route: Route<R>): Route<R> => {
 const filterRoute = <R>(route: Route<R>): Route<R> => {
   switch (route._tag) {
     case "Deployment":
-      return { _tag: "Pipeline", deployments: [route.deployment], strategies: [capabilities()] }
+      return { _tag: "Pipeline", deployments: [route.deployment], strategies: filters() }
     case "Pipeline":
-      return { ...route, strategies: withFilter(route.strategies) }
+      return { ...route, strategies: withFilters(route.strategies) }
     case "LoadBalance":
       return { ...route, targets: route.targets.map(withCapabilityFilter) }
     case "Threshold":
@@ -69,30 +76,49 @@ const filterRoute = <R>(route: Route<R>): Route<R> => {
 }
 
 const lacksPattern = /^lacks (tools|vision|jsonMode|jsonSchema|streaming) \(/
+const outputPattern = /^asks [0-9,]+ output tokens, max output /
+
+/**
+ * What a request can need of a deployment: a declared capability, or room for its output.
+ * @since 0.1.0
+ */
+export type CapabilityRequirement = keyof Capabilities | "maxOutputTokens"
 
 /**
  * The capabilities a planning failure is due to: those the request uses that the removed
- * deployments lack. Empty when the failure had other causes (cooldowns, unknown route, ...).
+ * deployments lack (and `maxOutputTokens` when they cannot generate the output asked for). Empty
+ * when the failure had other causes (cooldowns, unknown route, ...).
  * @since 0.1.0
  */
 export const missingCapabilities = (
   request: ChatCompletionRequest,
   error: NoRouteAvailable
-): ReadonlyArray<keyof Capabilities> => {
+): ReadonlyArray<CapabilityRequirement> => {
   const lacking = new Set<string>()
+  let output = false
   for (const removal of error.removed) {
     for (const part of removal.reason.split("; ")) {
       const match = lacksPattern.exec(part)
       if (match?.[1] !== undefined) lacking.add(match[1])
+      if (outputPattern.test(part)) output = true
     }
   }
-  return requiredCapabilities(request)
+  const declared: ReadonlyArray<CapabilityRequirement> = requiredCapabilities(request)
     .map((need) => need.capability)
     .filter((capability) => lacking.has(capability))
+  return output ? [...declared, "maxOutputTokens"] : declared
+}
+
+const needOf = (request: ChatCompletionRequest, requirement: CapabilityRequirement): string => {
+  if (requirement === "maxOutputTokens") {
+    return `${request.max_completion_tokens ?? request.max_tokens ?? "the requested"} output tokens`
+  }
+  const need = requiredCapabilities(request).find((n) => n.capability === requirement)
+  return need === undefined ? requirement : `${requirement} (${need.because})`
 }
 
 /**
- * Rewrites a planning failure caused by the capability filter so that its message leads with what
+ * Rewrites a planning failure caused by the capability filters so that its message leads with what
  * was missing and what in the request needed it; other failures are returned unchanged.
  * @since 0.1.0
  */
@@ -102,11 +128,8 @@ export const explainMissingCapabilities = (
 ): NoRouteAvailable => {
   const missing = missingCapabilities(request, error)
   if (missing.length === 0) return error
-  const needs = requiredCapabilities(request)
-    .filter((need) => missing.includes(need.capability))
-    .map((need) => `${need.capability} (${need.because})`)
   const message =
-    `route '${error.route}' has no deployment that supports ${needs.join(" and ")}. ` +
+    `route '${error.route}' has no deployment that supports ${missing.map((m) => needOf(request, m)).join(" and ")}. ` +
     `Add a deployment with these capabilities to the route, or drop them from the request. ` +
     `Removed: ${error.removed.map((removal) => `${removal.deployment}: ${removal.reason}`).join("; ")}`
   return new NoRouteAvailable({ route: error.route, message, removed: error.removed })

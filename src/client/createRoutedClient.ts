@@ -174,9 +174,9 @@ export const createRoutedClient = (
           : new ClientClosed({ message: "The routed client was closed while the call ran." })
       )
     }
-    return Cause.squash(cause) instanceof Error
-      ? (Cause.squash(cause) as Error)
-      : new Error(Cause.pretty(cause))
+    // A defect: a bug, not a routing outcome; surface it as it is.
+    const defect = Cause.squash(cause)
+    return defect instanceof Error ? defect : new Error(Cause.pretty(cause))
   }
 
   /** Runs one call on the runtime, abortable by its signal and by `close()`. */
@@ -302,8 +302,7 @@ export const createRoutedClient = (
     close: () =>
       (closing ??= (async () => {
         for (const controller of calls) controller.abort()
-        for (const stream of streams) stream.controller.abort()
-        await Promise.allSettled([...pending, ...[...streams].map((stream) => stream.close())])
+        await Promise.allSettled([...pending, ...[...streams].map((stream) => stream.closeByClient())])
         await runtime.dispose()
       })())
   }

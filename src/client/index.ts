@@ -19,8 +19,15 @@ export type { RoutedCallError, RoutedErrorKind } from "./errors.ts"
 export { conversationPolicy, layer } from "./layer.ts"
 export type { ConversationOption, LayerOptions, RoutedClientSource } from "./layer.ts"
 export * as RoutedChat from "./RoutedChat.ts"
-export type { CallOptions, PlannedAttempt, RoutedPlan, RouterDecision } from "./RoutedChat.ts"
+export type {
+  CallOptions,
+  PlannedAttempt,
+  RoutedCallOptions,
+  RoutedPlan,
+  RouterDecision
+} from "./RoutedChat.ts"
 export { explainMissingCapabilities, missingCapabilities, withCapabilityFilter } from "./capabilityRouting.ts"
+export type { CapabilityRequirement } from "./capabilityRouting.ts"
 export { continuesConversation, sessionKeyOf, stickToSession } from "./stickiness.ts"
 export type { SessionDecision } from "./stickiness.ts"
 export { LlmRouter } from "../graph/LlmRouter.ts"

@@ -7,7 +7,7 @@
 import type { ChatCompletionRequest, ChatMessage } from "./ChatCompletion.ts"
 import { messageText, requestedOutputTokens } from "./ChatCompletion.ts"
 import type { EncodingName } from "./Tokens.ts"
-import { countPromptTokens, countTokens } from "./Tokens.ts"
+import { countPromptTokens, countTokens, promptTokensUpperBound } from "./Tokens.ts"
 
 /**
  * Which part of a conversation routers and heuristics read.
@@ -76,6 +76,8 @@ export interface RoutingContext {
   readonly text: string
   /** Prompt tokens under an encoding, counted once. */
   readonly promptTokens: (encoding?: EncodingName) => number
+  /** A cheap upper bound on the prompt tokens under any encoding (UTF-8 bytes plus framing). */
+  readonly promptTokensUpperBound: () => number
   /** The output budget the caller asked for, if any. */
   readonly outputTokens: number | undefined
 }
@@ -90,11 +92,13 @@ export const make = (
   options: { readonly conversation?: ConversationPolicy; readonly routeName?: string } = {}
 ): RoutingContext => {
   const counts = new Map<EncodingName, number>()
+  let upperBound: number | undefined
   return {
     request,
     routeName: options.routeName ?? request.model,
     text: routingText(request, options.conversation),
     outputTokens: requestedOutputTokens(request),
+    promptTokensUpperBound: () => (upperBound ??= promptTokensUpperBound(request)),
     promptTokens: (encoding = "cl100k_base") => {
       let count = counts.get(encoding)
       if (count === undefined) {

@@ -52,24 +52,37 @@ export const countTokens = (text: string, encoding: EncodingName = "cl100k_base"
   text.length === 0 ? 0 : load(encoding).countTokens(text)
 
 /**
+ * An upper bound on `countPromptTokens` under any byte-level BPE encoding, without loading one:
+ * every token covers at least one UTF-8 byte, so the byte count bounds the token count. Filters use
+ * it to skip exact counting when a prompt clearly fits.
+ *
+ * @since 0.1.0
+ */
+export const promptTokensUpperBound = (request: ChatCompletionRequest): number =>
+  countPromptTokensWith(request, (text) => Buffer.byteLength(text, "utf8"))
+
+/**
  * Counts the prompt tokens of a chat request the way OpenAI bills them: each message's text plus
  * a few tokens of framing per message. Image parts are counted at a flat 85 tokens (low detail).
  *
  * @since 0.1.0
  */
-export const countPromptTokens = (request: ChatCompletionRequest, encoding: EncodingName = "cl100k_base"): number => {
+export const countPromptTokens = (request: ChatCompletionRequest, encoding: EncodingName = "cl100k_base"): number =>
+  countPromptTokensWith(request, (text) => countTokens(text, encoding))
+
+const countPromptTokensWith = (request: ChatCompletionRequest, count: (text: string) => number): number => {
   let total = 3
   for (const message of request.messages) {
-    total += 4 + countTokens(messageText(message), encoding)
+    total += 4 + count(messageText(message))
     if (Array.isArray(message.content)) {
       total += 85 * message.content.filter((part) => part.type === "image_url").length
     }
     if (message.tool_calls !== undefined) {
       for (const call of message.tool_calls) {
-        total += countTokens(call.function.name + call.function.arguments, encoding)
+        total += count(call.function.name + call.function.arguments)
       }
     }
   }
-  if (request.tools !== undefined) total += countTokens(JSON.stringify(request.tools), encoding)
+  if (request.tools !== undefined) total += count(JSON.stringify(request.tools))
   return total
 }

@@ -35,8 +35,15 @@ export const make = (parts: ReadonlyArray<EmbedderShape>): EmbedderShape => {
   return {
     name: parts.map((part) => part.name).join("+"),
     dimension,
-    embed: (text) => Effect.map(Effect.forEach(parts, (part) => part.embed(text)), join),
+    embed: (text) =>
+      Effect.map(
+        Effect.forEach(parts, (part) => part.embed(text)),
+        join
+      ),
     embedMany: (texts) =>
-      Effect.map(Effect.forEach(parts, (part) => part.embedMany(texts)), (perPart) => texts.map((_, index) => join(perPart.map((vectors) => vectors[index]!))))
+      Effect.map(
+        Effect.forEach(parts, (part) => part.embedMany(texts)),
+        (perPart) => texts.map((_, index) => join(perPart.map((vectors) => vectors[index]!)))
+      )
   }
 }

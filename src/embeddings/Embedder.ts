@@ -34,7 +34,9 @@ export interface EmbedderShape {
   /** Embeds one text. Vectors are L2-normalised unless the layer documents otherwise. */
   readonly embed: (text: string) => Effect.Effect<Float32Array, EmbeddingError>
   /** Embeds many texts; layers batch where the encoder allows it. */
-  readonly embedMany: (texts: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Float32Array>, EmbeddingError>
+  readonly embedMany: (
+    texts: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<Float32Array>, EmbeddingError>
 }
 
 /**

@@ -17,7 +17,15 @@ import * as UseLiteEmbedder from "./UseLiteEmbedder.ts"
  *
  * @since 0.1.0
  */
-export const embedderNames: ReadonlyArray<string> = ["static", "hashing", "hashing-<dimension>", "use-lite", "openai", "openai:<model>", "<a>+<b> (concatenation)"]
+export const embedderNames: ReadonlyArray<string> = [
+  "static",
+  "hashing",
+  "hashing-<dimension>",
+  "use-lite",
+  "openai",
+  "openai:<model>",
+  "<a>+<b> (concatenation)"
+]
 
 /**
  * Builds the embedder called `name`. Unknown names fail with `EmbeddingError` (`InvalidInput`)
@@ -27,7 +35,10 @@ export const embedderNames: ReadonlyArray<string> = ["static", "hashing", "hashi
  */
 export const makeEmbedder = (name: string): Effect.Effect<EmbedderShape, EmbeddingError> => {
   if (name.includes("+")) {
-    return Effect.map(Effect.forEach(name.split("+"), (part) => makeEmbedder(part)), ConcatEmbedder.make)
+    return Effect.map(
+      Effect.forEach(name.split("+"), (part) => makeEmbedder(part)),
+      ConcatEmbedder.make
+    )
   }
   const hashing = /^hashing(?:-(\d+))?$/.exec(name)
   if (hashing !== null) {
@@ -38,6 +49,9 @@ export const makeEmbedder = (name: string): Effect.Effect<EmbedderShape, Embeddi
   if (name === "openai") return OpenAIEmbedder.makeFromConfig()
   if (name.startsWith("openai:")) return OpenAIEmbedder.makeFromConfig(name.slice("openai:".length))
   return Effect.fail(
-    new EmbeddingError({ reason: "InvalidInput", message: `unknown embedder "${name}"; known: ${embedderNames.join(", ")}` })
+    new EmbeddingError({
+      reason: "InvalidInput",
+      message: `unknown embedder "${name}"; known: ${embedderNames.join(", ")}`
+    })
   )
 }

@@ -155,7 +155,11 @@ export const makeEffect = (options?: HashingEmbedderOptions): Effect.Effect<Embe
     catch: (error) =>
       error instanceof EmbeddingError
         ? error
-        : new EmbeddingError({ reason: "InvalidInput", message: "HashingEmbedder: invalid options", cause: error })
+        : new EmbeddingError({
+            reason: "InvalidInput",
+            message: "HashingEmbedder: invalid options",
+            cause: error
+          })
   })
 
 /**

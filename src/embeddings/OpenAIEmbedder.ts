@@ -17,7 +17,11 @@ import type { EmbedderShape } from "./Embedder.ts"
  *
  * @since 0.1.0
  */
-export const DIMENSIONS: Readonly<Record<string, number>> = { "text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536 }
+export const DIMENSIONS: Readonly<Record<string, number>> = {
+  "text-embedding-3-small": 1536,
+  "text-embedding-3-large": 3072,
+  "text-embedding-ada-002": 1536
+}
 
 /**
  * Settings of the OpenAI embedder.
@@ -49,12 +53,22 @@ export const make = (options: OpenAIEmbedderOptions): Effect.Effect<EmbedderShap
   const model = options.model ?? "text-embedding-3-small"
   const dimension = options.dimension ?? DIMENSIONS[model]
   if (dimension === undefined) {
-    return Effect.fail(new EmbeddingError({ reason: "InvalidInput", message: `unknown OpenAI embedding model "${model}": pass its dimension` }))
+    return Effect.fail(
+      new EmbeddingError({
+        reason: "InvalidInput",
+        message: `unknown OpenAI embedding model "${model}": pass its dimension`
+      })
+    )
   }
-  const client = new OpenAI({ apiKey: Redacted.value(options.apiKey), ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }), maxRetries: 2 })
+  const client = new OpenAI({
+    apiKey: Redacted.value(options.apiKey),
+    ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
+    maxRetries: 2
+  })
   const request = (texts: ReadonlyArray<string>) =>
     Effect.tryPromise({
-      try: (signal) => client.embeddings.create({ model, input: [...texts], encoding_format: "float" }, { signal }),
+      try: (signal) =>
+        client.embeddings.create({ model, input: [...texts], encoding_format: "float" }, { signal }),
       // The SDK's error message never contains the key, but keep only its status and type.
       catch: (cause) =>
         new EmbeddingError({
@@ -64,16 +78,28 @@ export const make = (options: OpenAIEmbedderOptions): Effect.Effect<EmbedderShap
         })
     }).pipe(
       Effect.flatMap((response) => {
-        const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => Float32Array.from(item.embedding))
+        const vectors = [...response.data]
+          .sort((a, b) => a.index - b.index)
+          .map((item) => Float32Array.from(item.embedding))
         const wrong = vectors.find((vector) => vector.length !== dimension)
         return vectors.length !== texts.length || wrong !== undefined
-          ? Effect.fail(new EmbeddingError({ reason: "Unavailable", message: `OpenAI returned ${vectors.length} vectors of length ${wrong?.length ?? dimension} for ${texts.length} texts; expected ${dimension}` }))
+          ? Effect.fail(
+              new EmbeddingError({
+                reason: "Unavailable",
+                message: `OpenAI returned ${vectors.length} vectors of length ${wrong?.length ?? dimension} for ${texts.length} texts; expected ${dimension}`
+              })
+            )
           : Effect.succeed(vectors)
       })
     )
   const embedMany = (texts: ReadonlyArray<string>) =>
     Effect.map(
-      Effect.forEach(Array.from({ length: Math.ceil(texts.length / BATCH) }, (_, index) => texts.slice(index * BATCH, (index + 1) * BATCH)), request),
+      Effect.forEach(
+        Array.from({ length: Math.ceil(texts.length / BATCH) }, (_, index) =>
+          texts.slice(index * BATCH, (index + 1) * BATCH)
+        ),
+        request
+      ),
       (chunks) => chunks.flat()
     )
   return Effect.succeed({
@@ -95,8 +121,21 @@ export const makeFromConfig = (model?: string): Effect.Effect<EmbedderShape, Emb
     const baseURL = yield* Config.option(Config.string("OPENAI_BASE_URL"))
     return { apiKey, baseURL }
   }).pipe(
-    Effect.mapError((cause) => new EmbeddingError({ reason: "LoadFailed", message: "the openai embedder needs OPENAI_API_KEY in the environment", cause })),
-    Effect.flatMap(({ apiKey, baseURL }) => make({ apiKey, ...(model === undefined ? {} : { model }), ...(Option.isSome(baseURL) ? { baseURL: baseURL.value } : {}) }))
+    Effect.mapError(
+      (cause) =>
+        new EmbeddingError({
+          reason: "LoadFailed",
+          message: "the openai embedder needs OPENAI_API_KEY in the environment",
+          cause
+        })
+    ),
+    Effect.flatMap(({ apiKey, baseURL }) =>
+      make({
+        apiKey,
+        ...(model === undefined ? {} : { model }),
+        ...(Option.isSome(baseURL) ? { baseURL: baseURL.value } : {})
+      })
+    )
   )
 
 /**
@@ -104,4 +143,5 @@ export const makeFromConfig = (model?: string): Effect.Effect<EmbedderShape, Emb
  *
  * @since 0.1.0
  */
-export const layerConfig = (model?: string): Layer.Layer<Embedder, EmbeddingError> => Layer.effect(Embedder, makeFromConfig(model))
+export const layerConfig = (model?: string): Layer.Layer<Embedder, EmbeddingError> =>
+  Layer.effect(Embedder, makeFromConfig(model))

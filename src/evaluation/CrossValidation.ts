@@ -15,7 +15,11 @@ import * as SeededRandom from "../routers/SeededRandom.ts"
  *
  * @since 0.1.0
  */
-export const assignFolds = (prompts: ReadonlyArray<string>, k: number, seed: number): ReadonlyArray<number> => {
+export const assignFolds = (
+  prompts: ReadonlyArray<string>,
+  k: number,
+  seed: number
+): ReadonlyArray<number> => {
   const groups = new Map<string, number>()
   for (const prompt of prompts) if (!groups.has(prompt)) groups.set(prompt, groups.size)
   const order = SeededRandom.make(seed).shuffle(Array.from({ length: groups.size }, (_, index) => index))

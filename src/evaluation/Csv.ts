@@ -61,7 +61,13 @@ export const parseCsv = (text: string): Array<Array<string>> => {
  *
  * @since 0.1.0
  */
-export const parseCsvRecords = (text: string): { readonly header: ReadonlyArray<string>; readonly records: Array<Record<string, string>>; readonly badRows: Array<number> } => {
+export const parseCsvRecords = (
+  text: string
+): {
+  readonly header: ReadonlyArray<string>
+  readonly records: Array<Record<string, string>>
+  readonly badRows: Array<number>
+} => {
   const [header = [], ...rows] = parseCsv(text)
   const records: Array<Record<string, string>> = []
   const badRows: Array<number> = []

@@ -109,7 +109,10 @@ const decodeJsonLines = <A, I>(dataset: string, path: string, schema: Schema.Sch
 const Contaminated = Schema.Struct({ eval_prompt: Schema.String })
 
 const contaminatedPrompts = (dataset: string, path: string) =>
-  Effect.map(decodeJsonLines(dataset, path, Contaminated), (rows) => new Set(rows.map((row) => row.eval_prompt)))
+  Effect.map(
+    decodeJsonLines(dataset, path, Contaminated),
+    (rows) => new Set(rows.map((row) => row.eval_prompt))
+  )
 
 const PythonBoolean = Schema.transform(Schema.Literal("True", "False"), Schema.Number, {
   strict: true,
@@ -128,7 +131,11 @@ const decodeCorrectnessCsv = (dataset: string, path: string) =>
     const { badRows, records } = parseCsvRecords(text)
     if (badRows.length > 0) {
       return Effect.fail(
-        new DatasetError({ dataset, reason: "Malformed", message: `${path}: wrong field count on data rows ${badRows.slice(0, 5).join(", ")}` })
+        new DatasetError({
+          dataset,
+          reason: "Malformed",
+          message: `${path}: wrong field count on data rows ${badRows.slice(0, 5).join(", ")}`
+        })
       )
     }
     const decode = Schema.decodeUnknownEither(CorrectnessRow)
@@ -137,7 +144,12 @@ const decodeCorrectnessCsv = (dataset: string, path: string) =>
       const result = decode(records[index])
       if (Either.isLeft(result)) {
         return Effect.fail(
-          new DatasetError({ dataset, reason: "Malformed", message: `${path} data row ${index + 1}: ${result.left.message}`, cause: result.left })
+          new DatasetError({
+            dataset,
+            reason: "Malformed",
+            message: `${path} data row ${index + 1}: ${result.left.message}`,
+            cause: result.left
+          })
         )
       }
       rows.push(result.right)
@@ -160,11 +172,24 @@ const toItem = (id: string, row: typeof CorrectnessRow.Type, group?: string): Be
 export const loadMmlu = Effect.fn("Datasets.loadMmlu")(function* (dataDir: string = defaultDataDir) {
   const root = join(dataDir, "routellm-evals", "mmlu")
   const files = yield* Effect.try({
-    try: () => readdirSync(join(root, "responses")).filter((file) => /^mmlu_.+\.csv$/.test(file)).sort(),
-    catch: (cause) => new DatasetError({ dataset: "mmlu", reason: "Missing", message: `cannot list ${root}/responses`, cause })
+    try: () =>
+      readdirSync(join(root, "responses"))
+        .filter((file) => /^mmlu_.+\.csv$/.test(file))
+        .sort(),
+    catch: (cause) =>
+      new DatasetError({
+        dataset: "mmlu",
+        reason: "Missing",
+        message: `cannot list ${root}/responses`,
+        cause
+      })
   })
   if (files.length === 0) {
-    return yield* new DatasetError({ dataset: "mmlu", reason: "Missing", message: `no mmlu_*.csv files in ${root}/responses` })
+    return yield* new DatasetError({
+      dataset: "mmlu",
+      reason: "Missing",
+      message: `no mmlu_*.csv files in ${root}/responses`
+    })
   }
   const contaminated = yield* contaminatedPrompts("mmlu", join(root, "contaminated_prompts.jsonl"))
   const items: Array<BenchmarkItem> = []
@@ -177,7 +202,13 @@ export const loadMmlu = Effect.fn("Datasets.loadMmlu")(function* (dataDir: strin
       else items.push(toItem(`${domain}/${index}`, row, domain))
     })
   }
-  return { name: "mmlu", strongModel: STRONG_MODEL, weakModel: WEAK_MODEL, items, removedAsContaminated: removed } satisfies Benchmark
+  return {
+    name: "mmlu",
+    strongModel: STRONG_MODEL,
+    weakModel: WEAK_MODEL,
+    items,
+    removedAsContaminated: removed
+  } satisfies Benchmark
 })
 
 /**
@@ -190,7 +221,13 @@ export const loadGsm8k = Effect.fn("Datasets.loadGsm8k")(function* (dataDir: str
   const contaminated = yield* contaminatedPrompts("gsm8k", join(root, "contaminated_prompts.jsonl"))
   const rows = yield* decodeCorrectnessCsv("gsm8k", join(root, "gsm8k_responses.csv"))
   const items = rows.flatMap((row, index) => (contaminated.has(row.prompt) ? [] : [toItem(`${index}`, row)]))
-  return { name: "gsm8k", strongModel: STRONG_MODEL, weakModel: WEAK_MODEL, items, removedAsContaminated: rows.length - items.length } satisfies Benchmark
+  return {
+    name: "gsm8k",
+    strongModel: STRONG_MODEL,
+    weakModel: WEAK_MODEL,
+    items,
+    removedAsContaminated: rows.length - items.length
+  } satisfies Benchmark
 })
 
 const MtBenchQuestion = Schema.Struct({
@@ -230,7 +267,11 @@ export const loadMtBench = Effect.fn("Datasets.loadMtBench")(function* (dataDir:
   for (const question of questions) {
     const [first, second] = question.turns
     if (first === undefined) {
-      return yield* new DatasetError({ dataset: "mt-bench", reason: "Malformed", message: `question ${question.question_id} has no turns` })
+      return yield* new DatasetError({
+        dataset: "mt-bench",
+        reason: "Malformed",
+        message: `question ${question.question_id} has no turns`
+      })
     }
     if (contaminated.has(first) || (second !== undefined && contaminated.has(second))) {
       removed++
@@ -240,13 +281,23 @@ export const loadMtBench = Effect.fn("Datasets.loadMtBench")(function* (dataDir:
     for (const model of [STRONG_MODEL, WEAK_MODEL]) {
       const entry = sums.get(`${question.question_id}\u0000${model}`)
       if (entry === undefined) {
-        return yield* new DatasetError({ dataset: "mt-bench", reason: "Malformed", message: `no judgement of ${model} for question ${question.question_id}` })
+        return yield* new DatasetError({
+          dataset: "mt-bench",
+          reason: "Malformed",
+          message: `no judgement of ${model} for question ${question.question_id}`
+        })
       }
       scores[model] = entry.total / entry.count
     }
     items.push({ id: `${question.question_id}`, prompt: first, group: question.category, scores })
   }
-  return { name: "mt-bench", strongModel: STRONG_MODEL, weakModel: WEAK_MODEL, items, removedAsContaminated: removed } satisfies Benchmark
+  return {
+    name: "mt-bench",
+    strongModel: STRONG_MODEL,
+    weakModel: WEAK_MODEL,
+    items,
+    removedAsContaminated: removed
+  } satisfies Benchmark
 })
 
 const ArenaRow = Schema.Struct({
@@ -263,8 +314,18 @@ const ArenaRow = Schema.Struct({
  */
 export const loadArena = Effect.fn("Datasets.loadArena")(function* (dataDir: string = defaultDataDir) {
   const rows = yield* decodeJsonLines("arena", join(dataDir, "arena-bench-v1", "scores.jsonl"), ArenaRow)
-  const items = rows.map((row): BenchmarkItem => ({ id: row.question_id, prompt: row.prompt, scores: row.scores }))
-  return { name: "arena", strongModel: STRONG_MODEL, weakModel: WEAK_MODEL, items, removedAsContaminated: 0 } satisfies Benchmark
+  const items = rows.map((row): BenchmarkItem => ({
+    id: row.question_id,
+    prompt: row.prompt,
+    scores: row.scores
+  }))
+  return {
+    name: "arena",
+    strongModel: STRONG_MODEL,
+    weakModel: WEAK_MODEL,
+    items,
+    removedAsContaminated: 0
+  } satisfies Benchmark
 })
 
 /**
@@ -272,7 +333,10 @@ export const loadArena = Effect.fn("Datasets.loadArena")(function* (dataDir: str
  *
  * @since 0.1.0
  */
-export const loadBenchmark = (name: BenchmarkName, dataDir: string = defaultDataDir): Effect.Effect<Benchmark, DatasetError> => {
+export const loadBenchmark = (
+  name: BenchmarkName,
+  dataDir: string = defaultDataDir
+): Effect.Effect<Benchmark, DatasetError> => {
   switch (name) {
     case "mmlu":
       return loadMmlu(dataDir)
@@ -291,4 +355,7 @@ export const loadBenchmark = (name: BenchmarkName, dataDir: string = defaultData
  * @since 0.1.0
  */
 export const pairItems = (benchmark: Benchmark): ReadonlyArray<BenchmarkItem> =>
-  benchmark.items.filter((item) => item.scores[benchmark.strongModel] !== undefined && item.scores[benchmark.weakModel] !== undefined)
+  benchmark.items.filter(
+    (item) =>
+      item.scores[benchmark.strongModel] !== undefined && item.scores[benchmark.weakModel] !== undefined
+  )

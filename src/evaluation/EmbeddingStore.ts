@@ -43,12 +43,25 @@ export const embedWithCache = Effect.fn("EmbeddingStore.embedWithCache")(functio
   const cached = yield* Effect.sync(() => {
     try {
       if (!existsSync(binPath) || !existsSync(metaPath)) return undefined
-      const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { fingerprint?: unknown; count?: unknown; dimension?: unknown }
-      if (meta.fingerprint !== print || meta.count !== prompts.length || meta.dimension !== embedder.dimension) return undefined
+      const meta = JSON.parse(readFileSync(metaPath, "utf8")) as {
+        fingerprint?: unknown
+        count?: unknown
+        dimension?: unknown
+      }
+      if (
+        meta.fingerprint !== print ||
+        meta.count !== prompts.length ||
+        meta.dimension !== embedder.dimension
+      )
+        return undefined
       const buffer = readFileSync(binPath)
       if (buffer.byteLength !== prompts.length * embedder.dimension * 4) return undefined
-      const all = new Float32Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength))
-      return prompts.map((_, index) => all.slice(index * embedder.dimension, (index + 1) * embedder.dimension))
+      const all = new Float32Array(
+        buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)
+      )
+      return prompts.map((_, index) =>
+        all.slice(index * embedder.dimension, (index + 1) * embedder.dimension)
+      )
     } catch {
       return undefined
     }
@@ -67,7 +80,15 @@ export const embedWithCache = Effect.fn("EmbeddingStore.embedWithCache")(functio
       const all = new Float32Array(prompts.length * embedder.dimension)
       vectors.forEach((vector, index) => all.set(vector, index * embedder.dimension))
       writeFileSync(binPath, Buffer.from(all.buffer))
-      writeFileSync(metaPath, JSON.stringify({ fingerprint: print, count: prompts.length, dimension: embedder.dimension, embedder: embedder.name }))
+      writeFileSync(
+        metaPath,
+        JSON.stringify({
+          fingerprint: print,
+          count: prompts.length,
+          dimension: embedder.dimension,
+          embedder: embedder.name
+        })
+      )
     } catch {
       // A read-only checkout still evaluates; it just recomputes next time.
     }

@@ -67,14 +67,17 @@ export const quantile = (sorted: ReadonlyArray<number>, q: number): number => {
   return low + (high - low) * (position - lower)
 }
 
-const mean = (values: ReadonlyArray<number>): number => values.reduce((sum, value) => sum + value, 0) / values.length
+const mean = (values: ReadonlyArray<number>): number =>
+  values.reduce((sum, value) => sum + value, 0) / values.length
 
 /**
  * Mean score of each model alone: `{ strong, weak }`.
  *
  * @since 0.1.0
  */
-export const modelMeans = (prompts: ReadonlyArray<ScoredPrompt>): { readonly strong: number; readonly weak: number } => ({
+export const modelMeans = (
+  prompts: ReadonlyArray<ScoredPrompt>
+): { readonly strong: number; readonly weak: number } => ({
   strong: mean(prompts.map((prompt) => prompt.strongScore)),
   weak: mean(prompts.map((prompt) => prompt.weakScore))
 })
@@ -123,7 +126,9 @@ export const exactCurve = (prompts: ReadonlyArray<ScoredPrompt>): ReadonlyArray<
   const ranked = [...prompts].sort((a, b) => b.winRate - a.winRate)
   const n = ranked.length
   let total = ranked.reduce((sum, prompt) => sum + prompt.weakScore, 0)
-  const points: Array<CurvePoint> = [{ threshold: Number.POSITIVE_INFINITY, strongFraction: 0, score: total / n }]
+  const points: Array<CurvePoint> = [
+    { threshold: Number.POSITIVE_INFINITY, strongFraction: 0, score: total / n }
+  ]
   for (let index = 0; index < n; index++) {
     const prompt = ranked[index]!
     total += prompt.strongScore - prompt.weakScore

@@ -53,15 +53,26 @@ export interface RouterResult {
  *
  * @since 0.1.0
  */
-export const scoredPrompts = (benchmark: Benchmark, items: ReadonlyArray<BenchmarkItem>, winRates: ReadonlyArray<number>): Array<ScoredPrompt> =>
-  items.map((item, index) => ({ winRate: winRates[index]!, strongScore: item.scores[benchmark.strongModel]!, weakScore: item.scores[benchmark.weakModel]! }))
+export const scoredPrompts = (
+  benchmark: Benchmark,
+  items: ReadonlyArray<BenchmarkItem>,
+  winRates: ReadonlyArray<number>
+): Array<ScoredPrompt> =>
+  items.map((item, index) => ({
+    winRate: winRates[index]!,
+    strongScore: item.scores[benchmark.strongModel]!,
+    weakScore: item.scores[benchmark.weakModel]!
+  }))
 
 /**
  * Evaluates a fixed (untrained) win-rate router on a benchmark's pair items.
  *
  * @since 0.1.0
  */
-export const evaluateRouter = Effect.fn("QualityBenchmark.evaluateRouter")(function* (benchmark: Benchmark, router: WinRateRouter) {
+export const evaluateRouter = Effect.fn("QualityBenchmark.evaluateRouter")(function* (
+  benchmark: Benchmark,
+  router: WinRateRouter
+) {
   const items = pairItems(benchmark)
   const winRates: Array<number> = []
   for (const item of items) winRates.push(yield* router.winRate(item.prompt))
@@ -80,8 +91,15 @@ export const evaluateRouter = Effect.fn("QualityBenchmark.evaluateRouter")(funct
  * @since 0.1.0
  */
 export const averageMetrics = (metrics: ReadonlyArray<CurveMetrics>): CurveMetrics => {
-  const mean = (pick: (m: CurveMetrics) => number) => metrics.reduce((sum, m) => sum + pick(m), 0) / metrics.length
-  return { cpt20: mean((m) => m.cpt20), cpt50: mean((m) => m.cpt50), cpt80: mean((m) => m.cpt80), auc: mean((m) => m.auc), apgr: mean((m) => m.apgr) }
+  const mean = (pick: (m: CurveMetrics) => number) =>
+    metrics.reduce((sum, m) => sum + pick(m), 0) / metrics.length
+  return {
+    cpt20: mean((m) => m.cpt20),
+    cpt50: mean((m) => m.cpt50),
+    cpt80: mean((m) => m.cpt80),
+    auc: mean((m) => m.auc),
+    apgr: mean((m) => m.apgr)
+  }
 }
 
 /**
@@ -98,7 +116,11 @@ export const outOfFoldResult = (
 ): RouterResult => {
   const items = benchmark.items
   const models = modelsOf(items)
-  const folds = assignFolds(items.map((item) => item.prompt), options.k, options.seed)
+  const folds = assignFolds(
+    items.map((item) => item.prompt),
+    options.k,
+    options.seed
+  )
   const winRates = new Array<number>(items.length).fill(Number.NaN)
   const hyperParameters: Array<Readonly<Record<string, number | string>>> = []
   for (let fold = 0; fold < options.k; fold++) {
@@ -119,7 +141,11 @@ export const outOfFoldResult = (
       winRates[index] = predicted[position]!
     })
   }
-  const keep = items.flatMap((item, index) => (item.scores[benchmark.strongModel] !== undefined && item.scores[benchmark.weakModel] !== undefined ? [index] : []))
+  const keep = items.flatMap((item, index) =>
+    item.scores[benchmark.strongModel] !== undefined && item.scores[benchmark.weakModel] !== undefined
+      ? [index]
+      : []
+  )
   const kept = keep.map((index) => items[index]!)
   const keptRates = keep.map((index) => winRates[index]!)
   return {
@@ -153,7 +179,12 @@ export const heldOutResult = (
     seed: options.seed
   })
   const items = evaluation.benchmark.items
-  const keep = items.flatMap((item, index) => (item.scores[evaluation.benchmark.strongModel] !== undefined && item.scores[evaluation.benchmark.weakModel] !== undefined ? [index] : []))
+  const keep = items.flatMap((item, index) =>
+    item.scores[evaluation.benchmark.strongModel] !== undefined &&
+    item.scores[evaluation.benchmark.weakModel] !== undefined
+      ? [index]
+      : []
+  )
   const predicted = fitted.predict(keep.map((index) => evaluation.embeddings[index]!))
   const kept = keep.map((index) => items[index]!)
   return {
@@ -172,7 +203,10 @@ export const heldOutResult = (
  *
  * @since 0.1.0
  */
-export const heuristicRouters = (): ReadonlyArray<WinRateRouter> => [TokenCountWinRate.make(), KeywordWinRate.make()]
+export const heuristicRouters = (): ReadonlyArray<WinRateRouter> => [
+  TokenCountWinRate.make(),
+  KeywordWinRate.make()
+]
 
 /**
  * Options of {@link run}.
@@ -222,22 +256,57 @@ export const run = Effect.fn("QualityBenchmark.run")(function* (options: Quality
   const reports: Array<BenchmarkReport> = []
   for (const benchmark of options.benchmarks) {
     const items = pairItems(benchmark)
-    const base = evaluateRouting(scoredPrompts(benchmark, items, items.map(() => 0)))
-    const oracle = oracleCurve(scoredPrompts(benchmark, items, items.map(() => 0)))
-    const oracleEvaluation = evaluateRouting(scoredPrompts(benchmark, items, items.map((item) => item.scores[benchmark.strongModel]! - item.scores[benchmark.weakModel]!)))
+    const base = evaluateRouting(
+      scoredPrompts(
+        benchmark,
+        items,
+        items.map(() => 0)
+      )
+    )
+    const oracle = oracleCurve(
+      scoredPrompts(
+        benchmark,
+        items,
+        items.map(() => 0)
+      )
+    )
+    const oracleEvaluation = evaluateRouting(
+      scoredPrompts(
+        benchmark,
+        items,
+        items.map((item) => item.scores[benchmark.strongModel]! - item.scores[benchmark.weakModel]!)
+      )
+    )
     const randomRuns: Array<RouterResult> = []
-    for (let s = 0; s < randomSeeds; s++) randomRuns.push(yield* evaluateRouter(benchmark, RandomRouter.make({ seed: s })))
+    for (let s = 0; s < randomSeeds; s++)
+      randomRuns.push(yield* evaluateRouter(benchmark, RandomRouter.make({ seed: s })))
     const results: Array<RouterResult> = []
     for (const router of heuristicRouters()) results.push(yield* evaluateRouter(benchmark, router))
     for (const embedder of options.embedders) {
       log(`${benchmark.name}: embedding with ${embedder.name}`)
-      const embeddings = yield* embedWithCache(embedder, benchmark.name, benchmark.items.map((item) => item.prompt))
-      const arenaEmbeddings = benchmark.name === "mt-bench" ? yield* embedWithCache(embedder, "arena", options.arena.items.map((item) => item.prompt)) : []
+      const embeddings = yield* embedWithCache(
+        embedder,
+        benchmark.name,
+        benchmark.items.map((item) => item.prompt)
+      )
+      const arenaEmbeddings =
+        benchmark.name === "mt-bench"
+          ? yield* embedWithCache(
+              embedder,
+              "arena",
+              options.arena.items.map((item) => item.prompt)
+            )
+          : []
       for (const trainer of options.trainers) {
         log(`${benchmark.name}: ${trainer.name} × ${embedder.name}`)
         results.push(
           benchmark.name === "mt-bench"
-            ? heldOutResult({ benchmark: options.arena, embeddings: arenaEmbeddings }, { benchmark, embeddings }, trainer, { seed, embedder: embedder.name })
+            ? heldOutResult(
+                { benchmark: options.arena, embeddings: arenaEmbeddings },
+                { benchmark, embeddings },
+                trainer,
+                { seed, embedder: embedder.name }
+              )
             : outOfFoldResult(benchmark, embeddings, trainer, { k, seed, embedder: embedder.name })
         )
       }

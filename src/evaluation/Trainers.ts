@@ -55,7 +55,8 @@ export interface Trainer {
  *
  * @since 0.1.0
  */
-export const modelsOf = (items: ReadonlyArray<BenchmarkItem>): Array<string> => [...new Set(items.flatMap((item) => Object.keys(item.scores)))].sort()
+export const modelsOf = (items: ReadonlyArray<BenchmarkItem>): Array<string> =>
+  [...new Set(items.flatMap((item) => Object.keys(item.scores)))].sort()
 
 /**
  * Validation quality of predicted per-model scores: the mean exact APGR over every pair of models
@@ -64,15 +65,25 @@ export const modelsOf = (items: ReadonlyArray<BenchmarkItem>): Array<string> => 
  *
  * @since 0.1.0
  */
-export const pairwiseApgr = (items: ReadonlyArray<BenchmarkItem>, predicted: ReadonlyArray<Readonly<Record<string, number>>>, models: ReadonlyArray<string>): number => {
+export const pairwiseApgr = (
+  items: ReadonlyArray<BenchmarkItem>,
+  predicted: ReadonlyArray<Readonly<Record<string, number>>>,
+  models: ReadonlyArray<string>
+): number => {
   const all = items.flatMap((item) => Object.values(item.scores))
   const range = Math.max(...all) - Math.min(...all) || 1
   const values: Array<number> = []
   for (const a of models) {
     for (const b of models) {
-      const rows = items.flatMap((item, index) => (item.scores[a] !== undefined && item.scores[b] !== undefined ? [index] : []))
+      const rows = items.flatMap((item, index) =>
+        item.scores[a] !== undefined && item.scores[b] !== undefined ? [index] : []
+      )
       if (rows.length < 4) continue
-      const prompts = rows.map((index) => ({ winRate: predicted[index]![a]! - predicted[index]![b]!, strongScore: items[index]!.scores[a]!, weakScore: items[index]!.scores[b]! }))
+      const prompts = rows.map((index) => ({
+        winRate: predicted[index]![a]! - predicted[index]![b]!,
+        strongScore: items[index]!.scores[a]!,
+        weakScore: items[index]!.scores[b]!
+      }))
       const { strong, weak } = modelMeans(prompts)
       if (strong - weak < 0.1 * range) continue
       values.push(curveMetrics(exactCurve(prompts), weak, strong).apgr)
@@ -82,11 +93,19 @@ export const pairwiseApgr = (items: ReadonlyArray<BenchmarkItem>, predicted: Rea
 }
 
 const holdOut = (set: TrainingSet, fraction: number) => {
-  const split = Training.validationSplit(set.items.length, { fraction, seed: set.seed, groups: set.items.map((item) => item.prompt) })
-  const pick = <A>(values: ReadonlyArray<A>, indices: ReadonlyArray<number>) => indices.map((index) => values[index]!)
+  const split = Training.validationSplit(set.items.length, {
+    fraction,
+    seed: set.seed,
+    groups: set.items.map((item) => item.prompt)
+  })
+  const pick = <A>(values: ReadonlyArray<A>, indices: ReadonlyArray<number>) =>
+    indices.map((index) => values[index]!)
   return {
     train: { ...set, embeddings: pick(set.embeddings, split.train), items: pick(set.items, split.train) },
-    validation: { embeddings: pick(set.embeddings, split.validation), items: pick(set.items, split.validation) }
+    validation: {
+      embeddings: pick(set.embeddings, split.validation),
+      items: pick(set.items, split.validation)
+    }
   }
 }
 
@@ -96,15 +115,25 @@ const holdOut = (set: TrainingSet, fraction: number) => {
  *
  * @since 0.1.0
  */
-export const matrixFactorization = (options: { readonly lambdas?: ReadonlyArray<number>; readonly ranks?: ReadonlyArray<number> } = {}): Trainer => ({
+export const matrixFactorization = (
+  options: { readonly lambdas?: ReadonlyArray<number>; readonly ranks?: ReadonlyArray<number> } = {}
+): Trainer => ({
   name: "mf",
   fit: (set) => {
     const lambdas = options.lambdas ?? [1, 3, 10, 30, 100]
     const ranks = options.ranks ?? (set.models.length <= 2 ? [2] : [1, 2])
     const grid = ranks.flatMap((rank) => lambdas.map((lambda) => ({ rank, lambda })))
     const { train, validation } = holdOut(set, 0.25)
-    const candidates = MatrixFactorizationRouter.fitGrid(train.embeddings, train.items.map((item) => item.scores), set.models, grid)
-    const scoresOf = (model: MatrixFactorizationRouter.MatrixFactorizationModel, vectors: ReadonlyArray<Float32Array>) =>
+    const candidates = MatrixFactorizationRouter.fitGrid(
+      train.embeddings,
+      train.items.map((item) => item.scores),
+      set.models,
+      grid
+    )
+    const scoresOf = (
+      model: MatrixFactorizationRouter.MatrixFactorizationModel,
+      vectors: ReadonlyArray<Float32Array>
+    ) =>
       vectors.map((vector) => {
         const predicted = MatrixFactorizationRouter.scores(model, vector)
         return Object.fromEntries(set.models.map((name, index) => [name, predicted[index]!]))
@@ -119,7 +148,12 @@ export const matrixFactorization = (options: { readonly lambdas?: ReadonlyArray<
       }
     })
     const chosen = grid[best]!
-    const model = MatrixFactorizationRouter.fit(set.embeddings, set.items.map((item) => item.scores), set.models, chosen)
+    const model = MatrixFactorizationRouter.fit(
+      set.embeddings,
+      set.items.map((item) => item.scores),
+      set.models,
+      chosen
+    )
     const strong = set.models.indexOf(set.strongModel)
     const weak = set.models.indexOf(set.weakModel)
     return {
@@ -138,7 +172,9 @@ const pairItems = (set: TrainingSet) =>
   set.items.flatMap((item, index) => {
     const strong = item.scores[set.strongModel]
     const weak = item.scores[set.weakModel]
-    return strong === undefined || weak === undefined ? [] : [{ index, label: KnnRouter.pairLabel(strong, weak) }]
+    return strong === undefined || weak === undefined
+      ? []
+      : [{ index, label: KnnRouter.pairLabel(strong, weak) }]
   })
 
 /**
@@ -152,14 +188,25 @@ export const knn = (): Trainer => ({
     const labelled = pairItems(set)
     const vectors = labelled.map(({ index }) => set.embeddings[index]!)
     const labels = labelled.map(({ label }) => label)
-    const split = Training.validationSplit(vectors.length, { fraction: 0.25, seed: set.seed, groups: labelled.map(({ index }) => set.items[index]!.prompt) })
-    const trainIndex = KnnRouter.index(split.train.map((i) => vectors[i]!), split.train.map((i) => labels[i]!))
+    const split = Training.validationSplit(vectors.length, {
+      fraction: 0.25,
+      seed: set.seed,
+      groups: labelled.map(({ index }) => set.items[index]!.prompt)
+    })
+    const trainIndex = KnnRouter.index(
+      split.train.map((i) => vectors[i]!),
+      split.train.map((i) => labels[i]!)
+    )
     let bestK = 50
     let bestValue = Number.NEGATIVE_INFINITY
     for (const k of [10, 25, 50, 100]) {
       const prompts = split.validation.map((i) => {
         const item = set.items[labelled[i]!.index]!
-        return { winRate: KnnRouter.predict(trainIndex, vectors[i]!, k), strongScore: item.scores[set.strongModel]!, weakScore: item.scores[set.weakModel]! }
+        return {
+          winRate: KnnRouter.predict(trainIndex, vectors[i]!, k),
+          strongScore: item.scores[set.strongModel]!,
+          weakScore: item.scores[set.weakModel]!
+        }
       })
       const { strong, weak } = modelMeans(prompts)
       const value = curveMetrics(exactCurve(prompts), weak, strong).apgr
@@ -169,7 +216,10 @@ export const knn = (): Trainer => ({
       }
     }
     const full = KnnRouter.index(vectors, labels)
-    return { predict: (queries) => queries.map((query) => KnnRouter.predict(full, query, bestK)), hyperParameters: { k: bestK } }
+    return {
+      predict: (queries) => queries.map((query) => KnnRouter.predict(full, query, bestK)),
+      hyperParameters: { k: bestK }
+    }
   }
 })
 
@@ -181,10 +231,18 @@ export const knn = (): Trainer => ({
 export const similarityWeighted = (): Trainer => ({
   name: "sw_ranking",
   fit: (set) => {
-    const battles = SimilarityWeightedRouter.index(set.embeddings, set.items.map((item) => item.scores), set.models)
+    const battles = SimilarityWeightedRouter.index(
+      set.embeddings,
+      set.items.map((item) => item.scores),
+      set.models
+    )
     const strong = set.models.indexOf(set.strongModel)
     const weak = set.models.indexOf(set.weakModel)
-    return { predict: (queries) => queries.map((query) => SimilarityWeightedRouter.winRate(battles, query, strong, weak)), hyperParameters: {} }
+    return {
+      predict: (queries) =>
+        queries.map((query) => SimilarityWeightedRouter.winRate(battles, query, strong, weak)),
+      hyperParameters: {}
+    }
   }
 })
 
@@ -200,9 +258,19 @@ export const classifier = (options: { readonly l2?: number } = {}): Trainer => (
     const model = Training.trainLogistic(
       labelled.map(({ index }) => set.embeddings[index]!),
       labelled.map(({ label }) => label),
-      { seed: set.seed, l2: options.l2 ?? 1e-3, epochs: 60, learningRate: 0.01, groups: labelled.map(({ index }) => set.items[index]!.prompt) }
+      {
+        seed: set.seed,
+        l2: options.l2 ?? 1e-3,
+        epochs: 60,
+        learningRate: 0.01,
+        groups: labelled.map(({ index }) => set.items[index]!.prompt)
+      }
     )
-    return { model, predict: (queries) => queries.map((query) => Training.predictLogistic(model, query)), hyperParameters: { bestEpoch: model.bestEpoch, l2: options.l2 ?? 1e-3 } }
+    return {
+      model,
+      predict: (queries) => queries.map((query) => Training.predictLogistic(model, query)),
+      hyperParameters: { bestEpoch: model.bestEpoch, l2: options.l2 ?? 1e-3 }
+    }
   }
 })
 
@@ -211,4 +279,9 @@ export const classifier = (options: { readonly l2?: number } = {}): Trainer => (
  *
  * @since 0.1.0
  */
-export const trainers: ReadonlyArray<Trainer> = [matrixFactorization(), knn(), similarityWeighted(), classifier()]
+export const trainers: ReadonlyArray<Trainer> = [
+  matrixFactorization(),
+  knn(),
+  similarityWeighted(),
+  classifier()
+]

@@ -19,6 +19,9 @@ import { encodingForModel } from "../core/Tokens.ts"
 import { defaultExpectedOutputTokens, expectedCost } from "../strategies/Prices.ts"
 import type { Candidate, Removal } from "../strategies/Strategy.ts"
 import { candidate } from "../strategies/Strategy.ts"
+import type { Requirement } from "../strategies/capabilities.ts"
+import { requiredCapabilities } from "../strategies/capabilities.ts"
+import { supports } from "../core/Deployment.ts"
 import type { Route } from "./Route.ts"
 
 /**
@@ -31,10 +34,17 @@ export interface PlanOptions {
   readonly name?: string
   /** Which part of a conversation routers read (default: the last user turn). */
   readonly conversation?: ConversationPolicy
+  /**
+   * Leave out deployments that lack a capability the request uses (tools, vision, JSON mode or
+   * schema, streaming), as OpenRouter's `require_parameters` does. Default `true`.
+   */
+  readonly capabilityFilter?: boolean
 }
 
 interface Walk {
   readonly context: RoutingContext
+  /** Capabilities the request needs; empty when the capability filter is off. */
+  readonly requirements: ReadonlyArray<Requirement>
   readonly decisions: Array<Decision>
   readonly removed: Array<Removal>
   winRate?: number
@@ -63,7 +73,9 @@ const withReason = (node: PlanNode, reason: string): PlanNode => {
   }
 }
 
-/** Removes deployments whose circuit is open; records why. */
+/**
+ * Removes deployments that lack a capability the request uses or whose circuit is open; records why.
+ */
 const availableNow = (
   walk: Walk,
   path: string,
@@ -74,13 +86,21 @@ const availableNow = (
     const kept: Array<Deployment> = []
     const removed: Array<Removal> = []
     for (const deployment of deployments) {
+      const missing = walk.requirements.filter((need) => !supports(deployment, need.capability))
+      if (missing.length > 0) {
+        removed.push({
+          deployment: deployment.id,
+          reason: missing.map((need) => `lacks ${need.capability} (${need.because})`).join("; ")
+        })
+        continue
+      }
       const state = yield* cooldowns.state(deployment.id)
       if (state._tag === "Open") removed.push({ deployment: deployment.id, reason: `cooling down: ${state.reason}` })
       else kept.push(deployment)
     }
     if (removed.length > 0) {
       walk.removed.push(...removed)
-      walk.decisions.push({ path, node: "cooldown", summary: `${removed.length} cooling down`, removed })
+      walk.decisions.push({ path, node: "availability", summary: `${removed.length} unavailable`, removed })
     }
     return kept
   })
@@ -210,7 +230,16 @@ const walkRoute = <R>(
             removed: walk.removed
           })
         }
-        const summary = `${route.classifier.name}: ${verdict.summary} → ${chosenKey}${chosenKey === verdict.choice ? "" : " (otherwise)"}`
+        // Classifiers usually say what they chose; only add what the summary leaves out.
+        const said = verdict.summary.startsWith(route.classifier.name)
+          ? verdict.summary
+          : `${route.classifier.name}: ${verdict.summary}`
+        const summary =
+          chosenKey === verdict.choice
+            ? said.includes(`→ ${chosenKey}`)
+              ? said
+              : `${said} → ${chosenKey}`
+            : `${said}; no route '${verdict.choice}' → ${chosenKey} (otherwise)`
         walk.decisions.push({ path, node: "branch", summary, ...(verdict.scores ? { scores: verdict.scores } : {}) })
         const node = yield* walkRoute(chosen, `${path}.${chosenKey}`, walk)
         return node === undefined ? undefined : withReason(node, summary)
@@ -267,13 +296,19 @@ export const plan = Effect.fn("Router.plan")(function* <R>(
     ...(options.conversation ? { conversation: options.conversation } : {}),
     routeName: options.name ?? request.model
   })
-  const walk: Walk = { context, decisions: [], removed: [] }
+  const requirements = options.capabilityFilter === false ? [] : requiredCapabilities(request)
+  const walk: Walk = { context, requirements, decisions: [], removed: [] }
   const root = yield* walkRoute(route, "$", walk)
   if (root === undefined) {
     const why = walk.removed.map((r) => `${r.deployment}: ${r.reason}`).join("; ")
+    const lacking = requirements.filter((need) => walk.removed.some((r) => r.reason.includes(`lacks ${need.capability} (`)))
+    const advice =
+      lacking.length === 0
+        ? ""
+        : `; no deployment supports ${lacking.map((need) => `${need.capability} (${need.because})`).join(" and ")}: add one with these capabilities to the route, or drop them from the request`
     return yield* new NoRouteAvailable({
       route: context.routeName,
-      message: `no deployment can serve route '${context.routeName}'${why ? `: ${why}` : ""}`,
+      message: `no deployment can serve route '${context.routeName}'${why ? `: ${why}` : ""}${advice}`,
       removed: walk.removed
     })
   }

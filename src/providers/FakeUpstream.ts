@@ -159,7 +159,7 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
               created,
               model: wire.model,
               choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }],
-              usage
+              ...(modelScript.omitUsage === true ? {} : { usage })
             })
           )
         })
@@ -207,7 +207,7 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
             return later(sampleMillis(modelScript.interTokenMs, draw), res, step)
           }
           res.write(chunk({}, "stop"))
-          if (wire.includeUsage) {
+          if (wire.includeUsage && modelScript.omitUsage !== true) {
             res.write(
               `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: wire.model, choices: [], usage })}\n\n`
             )

@@ -90,6 +90,8 @@ export const ModelScript = Schema.Struct({
   sequence: Schema.optionalWith(Schema.Array(Schema.Union(BehaviourKind, Behaviour)), { exact: true }),
   /** Failures drawn at random (seeded) for requests past the sequence; the rest answer `ok`. */
   failures: Schema.optionalWith(Schema.Array(Behaviour), { exact: true }),
+  /** Leave `usage` out of answers (as some OpenAI-compatible servers do), even when asked for it. */
+  omitUsage: Schema.optionalWith(Schema.Boolean, { exact: true }),
   /** Prompt characters above which the model answers `context_window`. */
   contextWindowChars: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
 })

@@ -121,9 +121,7 @@ export const make = (): ProviderShape => {
           return client.chat.completions.create(completionBody(deployment, request), { signal: merged })
         },
         catch: (error) => classifyError(error, context)
-      }).pipe(
-        (self) => withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no answer"))
-      )
+      }).pipe((self) => withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no answer")))
       const response = yield* decodeResponse(raw).pipe(
         Effect.mapError(
           (error) =>
@@ -173,8 +171,8 @@ export const make = (): ProviderShape => {
           try: () =>
             client.chat.completions.create(streamBody(deployment, request), { signal: controller.signal }),
           catch: (error) => classifyError(error, context)
-        }).pipe(
-          (self) => withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no first chunk"))
+        }).pipe((self) =>
+          withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no first chunk"))
         )
         const iterator = sdkStream[Symbol.asyncIterator]()
         const forwardUsage = request.stream_options?.include_usage === true
@@ -194,7 +192,8 @@ export const make = (): ProviderShape => {
                 try: () => iterator.next(),
                 catch: (error) => classifyError(error, context)
               }).pipe(
-                (self) => withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no next chunk")),
+                (self) =>
+                  withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no next chunk")),
                 Effect.mapError(Option.some)
               )
               const now = yield* Clock.currentTimeMillis

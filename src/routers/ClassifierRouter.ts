@@ -48,16 +48,21 @@ export interface ClassifierOptions {
  */
 export const make = Effect.fn("ClassifierRouter.make")(function* (options: ClassifierOptions) {
   const name = options.name ?? "classifier"
-  const invalid = (message: string, cause?: unknown) => new RouterError({ router: name, reason: "InvalidWeights", message, cause })
+  const invalid = (message: string, cause?: unknown) =>
+    new RouterError({ router: name, reason: "InvalidWeights", message, cause })
   const source = options.model
   const bytes = yield* Effect.try({
     try: () => (typeof source === "string" ? new Uint8Array(readFileSync(source)) : source),
     catch: (cause) => invalid(`cannot read ONNX model ${String(source)}`, cause)
   })
-  const ort = yield* Effect.tryPromise({ try: () => import("onnxruntime-node"), catch: (cause) => invalid("onnxruntime-node is not available", cause) })
+  const ort = yield* Effect.tryPromise({
+    try: () => import("onnxruntime-node"),
+    catch: (cause) => invalid("onnxruntime-node is not available", cause)
+  })
   const session = yield* Effect.tryPromise({
     try: () => ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 }),
-    catch: (cause) => invalid(`not a valid ONNX model${typeof source === "string" ? `: ${source}` : ""}`, cause)
+    catch: (cause) =>
+      invalid(`not a valid ONNX model${typeof source === "string" ? `: ${source}` : ""}`, cause)
   })
   const inputName = options.inputName ?? "embedding"
   if (!session.inputNames.includes(inputName)) {
@@ -65,7 +70,9 @@ export const make = Effect.fn("ClassifierRouter.make")(function* (options: Class
   }
   const outputName = options.outputName ?? session.outputNames[0]
   if (outputName === undefined || !session.outputNames.includes(outputName)) {
-    return yield* invalid(`ONNX model has no output "${String(outputName)}" (outputs: ${session.outputNames.join(", ")})`)
+    return yield* invalid(
+      `ONNX model has no output "${String(outputName)}" (outputs: ${session.outputNames.join(", ")})`
+    )
   }
   const dimension = options.embedder.dimension
   const winRateOf = (vector: Float32Array) =>
@@ -75,11 +82,18 @@ export const make = Effect.fn("ClassifierRouter.make")(function* (options: Class
         const output = result[outputName]
         if (output === undefined) throw new Error(`output ${outputName} missing`)
         const values = output.data
-        if (!(values instanceof Float32Array) || values.length === 0) throw new Error(`output ${outputName} is not a non-empty float32 tensor`)
+        if (!(values instanceof Float32Array) || values.length === 0)
+          throw new Error(`output ${outputName} is not a non-empty float32 tensor`)
         const value = values[Math.min(options.strongColumn ?? values.length - 1, values.length - 1)]!
         return Math.min(1, Math.max(0, value))
       },
-      catch: (cause) => new RouterError({ router: name, reason: "Unavailable", message: `ONNX classifier failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+      catch: (cause) =>
+        new RouterError({
+          router: name,
+          reason: "Unavailable",
+          message: `ONNX classifier failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+          cause
+        })
     })
   const router: WinRateRouter = {
     name,
@@ -100,10 +114,28 @@ export const save = (
   metadata: Omit<Weights.WeightsManifest, "format" | "tensors" | "file" | "router">
 ) =>
   Effect.gen(function* () {
-    const onnxFile = manifestPath.replace(/\.json$/, "").split("/").pop()! + ".onnx"
+    const onnxFile =
+      manifestPath
+        .replace(/\.json$/, "")
+        .split("/")
+        .pop()! + ".onnx"
     yield* Effect.try({
-      try: () => writeFileSync(join(dirname(manifestPath), onnxFile), OnnxGraph.logisticRegression(model.weights, model.bias)),
-      catch: (cause) => new Weights.WeightsError({ path: manifestPath, reason: "Missing", message: `cannot write ${onnxFile}`, cause })
+      try: () =>
+        writeFileSync(
+          join(dirname(manifestPath), onnxFile),
+          OnnxGraph.logisticRegression(model.weights, model.bias)
+        ),
+      catch: (cause) =>
+        new Weights.WeightsError({
+          path: manifestPath,
+          reason: "Missing",
+          message: `cannot write ${onnxFile}`,
+          cause
+        })
     })
-    return yield* Weights.saveWeights(manifestPath, { ...metadata, router: "classifier", extra: { ...metadata.extra, onnx: onnxFile } }, [])
+    return yield* Weights.saveWeights(
+      manifestPath,
+      { ...metadata, router: "classifier", extra: { ...metadata.extra, onnx: onnxFile } },
+      []
+    )
   })

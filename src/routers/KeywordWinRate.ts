@@ -15,11 +15,45 @@ import type { WinRateRouter } from "./WinRateRouter.ts"
  * @since 0.1.0
  */
 export const defaultKeywords: Readonly<Record<string, number>> = {
-  prove: 1.2, proof: 1.2, theorem: 1, derive: 1, integral: 1, equation: 0.8, algorithm: 0.8, complexity: 0.8,
-  implement: 0.8, code: 0.6, function: 0.5, debug: 0.8, python: 0.6, sql: 0.6, regex: 0.8, optimize: 0.6,
-  analyze: 0.6, analyse: 0.6, compare: 0.4, explain: 0.3, why: 0.3, calculate: 0.6, probability: 0.8,
-  step: 0.4, reasoning: 0.6, riddle: 0.8, puzzle: 0.8, legal: 0.5, diagnosis: 0.6,
-  hi: -1, hello: -1, thanks: -1, thank: -1, joke: -0.6, poem: -0.3, haiku: -0.5, translate: -0.3, summarize: -0.2, synonym: -0.6
+  prove: 1.2,
+  proof: 1.2,
+  theorem: 1,
+  derive: 1,
+  integral: 1,
+  equation: 0.8,
+  algorithm: 0.8,
+  complexity: 0.8,
+  implement: 0.8,
+  code: 0.6,
+  function: 0.5,
+  debug: 0.8,
+  python: 0.6,
+  sql: 0.6,
+  regex: 0.8,
+  optimize: 0.6,
+  analyze: 0.6,
+  analyse: 0.6,
+  compare: 0.4,
+  explain: 0.3,
+  why: 0.3,
+  calculate: 0.6,
+  probability: 0.8,
+  step: 0.4,
+  reasoning: 0.6,
+  riddle: 0.8,
+  puzzle: 0.8,
+  legal: 0.5,
+  diagnosis: 0.6,
+  hi: -1,
+  hello: -1,
+  thanks: -1,
+  thank: -1,
+  joke: -0.6,
+  poem: -0.3,
+  haiku: -0.5,
+  translate: -0.3,
+  summarize: -0.2,
+  synonym: -0.6
 }
 
 /**
@@ -32,7 +66,9 @@ export const defaultKeywords: Readonly<Record<string, number>> = {
  *
  * @since 0.1.0
  */
-export const make = (options: { readonly keywords?: Readonly<Record<string, number>>; readonly bias?: number } = {}): WinRateRouter => {
+export const make = (
+  options: { readonly keywords?: Readonly<Record<string, number>>; readonly bias?: number } = {}
+): WinRateRouter => {
   const keywords = options.keywords ?? defaultKeywords
   const bias = options.bias ?? 0
   return {

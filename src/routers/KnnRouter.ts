@@ -29,7 +29,10 @@ export interface KnnIndex {
  *
  * @since 0.1.0
  */
-export const index = (embeddings: ReadonlyArray<ArrayLike<number>>, labels: ReadonlyArray<number>): KnnIndex => {
+export const index = (
+  embeddings: ReadonlyArray<ArrayLike<number>>,
+  labels: ReadonlyArray<number>
+): KnnIndex => {
   const dimension = embeddings[0]?.length ?? 0
   const matrix = new Float32Array(embeddings.length * dimension)
   embeddings.forEach((vector, row) => {
@@ -46,7 +49,8 @@ export const index = (embeddings: ReadonlyArray<ArrayLike<number>>, labels: Read
  *
  * @since 0.1.0
  */
-export const pairLabel = (strongScore: number, weakScore: number): number => (strongScore > weakScore ? 1 : strongScore < weakScore ? 0 : 0.5)
+export const pairLabel = (strongScore: number, weakScore: number): number =>
+  strongScore > weakScore ? 1 : strongScore < weakScore ? 0 : 0.5
 
 /**
  * Mean label of the `k` nearest examples to a unit-norm query (pure).
@@ -91,16 +95,35 @@ export const predict = (knn: KnnIndex, query: ArrayLike<number>, k: number): num
  *
  * @since 0.1.0
  */
-export const make = (options: { readonly embedder: EmbedderShape; readonly index: KnnIndex; readonly k?: number; readonly name?: string }): Effect.Effect<WinRateRouter, RouterError> => {
+export const make = (options: {
+  readonly embedder: EmbedderShape
+  readonly index: KnnIndex
+  readonly k?: number
+  readonly name?: string
+}): Effect.Effect<WinRateRouter, RouterError> => {
   const name = options.name ?? "knn"
   const k = options.k ?? 50
   if (options.index.dimension !== options.embedder.dimension) {
-    return Effect.fail(new RouterError({ router: name, reason: "InvalidWeights", message: `kNN index has ${options.index.dimension}-d vectors but embedder ${options.embedder.name} gives ${options.embedder.dimension}-d` }))
+    return Effect.fail(
+      new RouterError({
+        router: name,
+        reason: "InvalidWeights",
+        message: `kNN index has ${options.index.dimension}-d vectors but embedder ${options.embedder.name} gives ${options.embedder.dimension}-d`
+      })
+    )
   }
-  if (!Number.isInteger(k) || k < 1) return Effect.fail(new RouterError({ router: name, reason: "InvalidInput", message: `k must be a positive integer, got ${k}` }))
+  if (!Number.isInteger(k) || k < 1)
+    return Effect.fail(
+      new RouterError({
+        router: name,
+        reason: "InvalidInput",
+        message: `k must be a positive integer, got ${k}`
+      })
+    )
   return Effect.succeed({
     name,
-    winRate: (prompt: string) => Effect.map(embedPrompt(name, options.embedder, prompt), (vector) => predict(options.index, vector, k))
+    winRate: (prompt: string) =>
+      Effect.map(embedPrompt(name, options.embedder, prompt), (vector) => predict(options.index, vector, k))
   })
 }
 
@@ -109,11 +132,25 @@ export const make = (options: { readonly embedder: EmbedderShape; readonly index
  *
  * @since 0.1.0
  */
-export const save = (manifestPath: string, knn: KnnIndex, k: number, metadata: Omit<Weights.WeightsManifest, "format" | "tensors" | "file" | "router">) =>
-  Weights.saveWeights(manifestPath, { ...metadata, router: "knn", hyperParameters: { ...metadata.hyperParameters, k } }, [
-    { name: "embeddings", shape: [knn.labels.length, knn.dimension], data: knn.embeddings, dtype: "float16" },
-    { name: "labels", shape: [knn.labels.length], data: knn.labels }
-  ])
+export const save = (
+  manifestPath: string,
+  knn: KnnIndex,
+  k: number,
+  metadata: Omit<Weights.WeightsManifest, "format" | "tensors" | "file" | "router">
+) =>
+  Weights.saveWeights(
+    manifestPath,
+    { ...metadata, router: "knn", hyperParameters: { ...metadata.hyperParameters, k } },
+    [
+      {
+        name: "embeddings",
+        shape: [knn.labels.length, knn.dimension],
+        data: knn.embeddings,
+        dtype: "float16"
+      },
+      { name: "labels", shape: [knn.labels.length], data: knn.labels }
+    ]
+  )
 
 /**
  * Reads a kNN index and its `k` from weights.
@@ -122,7 +159,11 @@ export const save = (manifestPath: string, knn: KnnIndex, k: number, metadata: O
  */
 export const fromWeights = Effect.fn("KnnRouter.fromWeights")(function* (weights: Weights.LoadedWeights) {
   if (weights.manifest.router !== "knn") {
-    return yield* new Weights.WeightsError({ path: weights.path, reason: "WrongRouter", message: `weights ${weights.path} are for router "${weights.manifest.router}", not "knn"` })
+    return yield* new Weights.WeightsError({
+      path: weights.path,
+      reason: "WrongRouter",
+      message: `weights ${weights.path} are for router "${weights.manifest.router}", not "knn"`
+    })
   }
   const shape = weights.tensors.get("embeddings")?.shape ?? []
   const [count = 0, dimension = 0] = shape

@@ -177,7 +177,10 @@ export const symmetricEigen = (s: Matrix): { readonly values: Array<number>; rea
   order.forEach((source, target) => {
     for (let k = 0; k < n; k++) vectors[k * n + target] = v[k * n + source]!
   })
-  return { values: order.map((index) => a[index * n + index]!), vectors: { rows: n, columns: n, data: vectors } }
+  return {
+    values: order.map((index) => a[index * n + index]!),
+    vectors: { rows: n, columns: n, data: vectors }
+  }
 }
 
 /**

@@ -96,7 +96,10 @@ export const fitGrid = (
     const values = targets.map((row) => row[name]).filter((value): value is number => value !== undefined)
     return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length
   })
-  const x = LinearAlgebra.fromRows(embeddings.map((row) => [...Array.from(row), 1]), d + 1)
+  const x = LinearAlgebra.fromRows(
+    embeddings.map((row) => [...Array.from(row), 1]),
+    d + 1
+  )
   const y = LinearAlgebra.fromRows(
     targets.map((row) => models.map((name, index) => (row[name] ?? means[index]!) - means[index]!)),
     m
@@ -112,7 +115,8 @@ export const fitGrid = (
     const coefficients = LinearAlgebra.solveSpd(gram, xty)
     const fitted = LinearAlgebra.multiply(x, coefficients)
     const columnMeans = new Float64Array(m)
-    for (let row = 0; row < n; row++) for (let c = 0; c < m; c++) columnMeans[c]! += fitted.data[row * m + c]! / n
+    for (let row = 0; row < n; row++)
+      for (let c = 0; c < m; c++) columnMeans[c]! += fitted.data[row * m + c]! / n
     for (let row = 0; row < n; row++) for (let c = 0; c < m; c++) fitted.data[row * m + c]! -= columnMeans[c]!
     const { vectors } = LinearAlgebra.symmetricEigen(LinearAlgebra.transposeTimes(fitted, fitted))
     const result = { coefficients, vectors }
@@ -202,16 +206,24 @@ export const make = (options: {
   }
   if (embedder.dimension !== model.inputDimension) {
     return Effect.fail(
-      new RouterError({ router: name, reason: "InvalidWeights", message: `MF model expects ${model.inputDimension}-d embeddings but embedder ${embedder.name} gives ${embedder.dimension}-d` })
+      new RouterError({
+        router: name,
+        reason: "InvalidWeights",
+        message: `MF model expects ${model.inputDimension}-d embeddings but embedder ${embedder.name} gives ${embedder.dimension}-d`
+      })
     )
   }
-  const predictScores = (prompt: string) => Effect.map(embedPrompt(name, embedder, prompt), (embedding) => scores(model, embedding))
+  const predictScores = (prompt: string) =>
+    Effect.map(embedPrompt(name, embedder, prompt), (embedding) => scores(model, embedding))
   return Effect.succeed({
     name,
     models: model.models,
-    winRate: (prompt: string) => Effect.map(predictScores(prompt), (predicted) => sigmoid(predicted[strong]! - predicted[weak]!)),
+    winRate: (prompt: string) =>
+      Effect.map(predictScores(prompt), (predicted) => sigmoid(predicted[strong]! - predicted[weak]!)),
     predict: (prompt: string) =>
-      Effect.map(predictScores(prompt), (predicted) => Object.fromEntries(model.models.map((modelName, index) => [modelName, predicted[index]!])))
+      Effect.map(predictScores(prompt), (predicted) =>
+        Object.fromEntries(model.models.map((modelName, index) => [modelName, predicted[index]!]))
+      )
   })
 }
 
@@ -236,19 +248,37 @@ export const save = (
  *
  * @since 0.1.0
  */
-export const fromWeights = Effect.fn("MatrixFactorizationRouter.fromWeights")(function* (weights: Weights.LoadedWeights) {
+export const fromWeights = Effect.fn("MatrixFactorizationRouter.fromWeights")(function* (
+  weights: Weights.LoadedWeights
+) {
   const { manifest } = weights
   if (manifest.router !== "mf") {
-    return yield* new Weights.WeightsError({ path: weights.path, reason: "WrongRouter", message: `weights ${weights.path} are for router "${manifest.router}", not "mf"` })
+    return yield* new Weights.WeightsError({
+      path: weights.path,
+      reason: "WrongRouter",
+      message: `weights ${weights.path} are for router "${manifest.router}", not "mf"`
+    })
   }
   const models = manifest.models ?? []
-  if (models.length === 0) return yield* new Weights.WeightsError({ path: weights.path, reason: "InvalidManifest", message: `MF weights ${weights.path} list no models` })
+  if (models.length === 0)
+    return yield* new Weights.WeightsError({
+      path: weights.path,
+      reason: "InvalidManifest",
+      message: `MF weights ${weights.path} list no models`
+    })
   const projectionShape = weights.tensors.get("projection")?.shape ?? []
   const [rank = 0, inputDimension = 0] = projectionShape
   const projection = yield* Weights.tensor(weights, "projection", [rank, inputDimension])
   const modelVectors = yield* Weights.tensor(weights, "modelVectors", [models.length, rank])
   const modelBias = yield* Weights.tensor(weights, "modelBias", [models.length])
-  return { models, inputDimension, rank, projection, modelVectors, modelBias } satisfies MatrixFactorizationModel
+  return {
+    models,
+    inputDimension,
+    rank,
+    projection,
+    modelVectors,
+    modelBias
+  } satisfies MatrixFactorizationModel
 })
 
 /**
@@ -257,17 +287,70 @@ export const fromWeights = Effect.fn("MatrixFactorizationRouter.fromWeights")(fu
  * @since 0.1.0
  */
 export const ROUTELLM_MODELS: ReadonlyArray<string> = [
-  "RWKV-4-Raven-14B", "alpaca-13b", "chatglm-6b", "chatglm2-6b", "chatglm3-6b", "claude-1", "claude-2.0", "claude-2.1",
-  "claude-instant-1", "codellama-34b-instruct", "deepseek-llm-67b-chat", "dolly-v2-12b", "dolphin-2.2.1-mistral-7b",
-  "falcon-180b-chat", "fastchat-t5-3b", "gemini-pro", "gemini-pro-dev-api", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-0314",
-  "gpt-3.5-turbo-0613", "gpt-3.5-turbo-1106", "gpt-4-0125-preview", "gpt-4-0314", "gpt-4-0613", "gpt-4-1106-preview",
-  "gpt4all-13b-snoozy", "guanaco-33b", "koala-13b", "llama-13b", "llama-2-13b-chat", "llama-2-70b-chat", "llama-2-7b-chat",
-  "llama2-70b-steerlm-chat", "mistral-7b-instruct", "mistral-7b-instruct-v0.2", "mistral-medium", "mixtral-8x7b-instruct-v0.1",
-  "mpt-30b-chat", "mpt-7b-chat", "nous-hermes-2-mixtral-8x7b-dpo", "oasst-pythia-12b", "openchat-3.5", "openchat-3.5-0106",
-  "openhermes-2.5-mistral-7b", "palm-2", "pplx-70b-online", "pplx-7b-online", "qwen-14b-chat", "qwen1.5-4b-chat",
-  "qwen1.5-72b-chat", "qwen1.5-7b-chat", "solar-10.7b-instruct-v1.0", "stablelm-tuned-alpha-7b", "starling-lm-7b-alpha",
-  "stripedhyena-nous-7b", "tulu-2-dpo-70b", "vicuna-13b", "vicuna-33b", "vicuna-7b", "wizardlm-13b", "wizardlm-70b",
-  "yi-34b-chat", "zephyr-7b-alpha", "zephyr-7b-beta"
+  "RWKV-4-Raven-14B",
+  "alpaca-13b",
+  "chatglm-6b",
+  "chatglm2-6b",
+  "chatglm3-6b",
+  "claude-1",
+  "claude-2.0",
+  "claude-2.1",
+  "claude-instant-1",
+  "codellama-34b-instruct",
+  "deepseek-llm-67b-chat",
+  "dolly-v2-12b",
+  "dolphin-2.2.1-mistral-7b",
+  "falcon-180b-chat",
+  "fastchat-t5-3b",
+  "gemini-pro",
+  "gemini-pro-dev-api",
+  "gpt-3.5-turbo-0125",
+  "gpt-3.5-turbo-0314",
+  "gpt-3.5-turbo-0613",
+  "gpt-3.5-turbo-1106",
+  "gpt-4-0125-preview",
+  "gpt-4-0314",
+  "gpt-4-0613",
+  "gpt-4-1106-preview",
+  "gpt4all-13b-snoozy",
+  "guanaco-33b",
+  "koala-13b",
+  "llama-13b",
+  "llama-2-13b-chat",
+  "llama-2-70b-chat",
+  "llama-2-7b-chat",
+  "llama2-70b-steerlm-chat",
+  "mistral-7b-instruct",
+  "mistral-7b-instruct-v0.2",
+  "mistral-medium",
+  "mixtral-8x7b-instruct-v0.1",
+  "mpt-30b-chat",
+  "mpt-7b-chat",
+  "nous-hermes-2-mixtral-8x7b-dpo",
+  "oasst-pythia-12b",
+  "openchat-3.5",
+  "openchat-3.5-0106",
+  "openhermes-2.5-mistral-7b",
+  "palm-2",
+  "pplx-70b-online",
+  "pplx-7b-online",
+  "qwen-14b-chat",
+  "qwen1.5-4b-chat",
+  "qwen1.5-72b-chat",
+  "qwen1.5-7b-chat",
+  "solar-10.7b-instruct-v1.0",
+  "stablelm-tuned-alpha-7b",
+  "starling-lm-7b-alpha",
+  "stripedhyena-nous-7b",
+  "tulu-2-dpo-70b",
+  "vicuna-13b",
+  "vicuna-33b",
+  "vicuna-7b",
+  "wizardlm-13b",
+  "wizardlm-70b",
+  "yi-34b-chat",
+  "zephyr-7b-alpha",
+  "zephyr-7b-beta"
 ]
 
 /**
@@ -279,10 +362,20 @@ export const ROUTELLM_MODELS: ReadonlyArray<string> = [
  *
  * @since 0.1.0
  */
-export const fromRouteLLMCheckpoint = (bytes: Uint8Array, path = "<checkpoint>"): Effect.Effect<MatrixFactorizationModel, Weights.WeightsError> => {
+export const fromRouteLLMCheckpoint = (
+  bytes: Uint8Array,
+  path = "<checkpoint>"
+): Effect.Effect<MatrixFactorizationModel, Weights.WeightsError> => {
   const parsed = Safetensors.parse(bytes)
   if (Either.isLeft(parsed)) {
-    return Effect.fail(new Weights.WeightsError({ path, reason: "Corrupt", message: `${path}: ${parsed.left.message}`, cause: parsed.left }))
+    return Effect.fail(
+      new Weights.WeightsError({
+        path,
+        reason: "Corrupt",
+        message: `${path}: ${parsed.left.message}`,
+        cause: parsed.left
+      })
+    )
   }
   const tensors = parsed.right
   const get = (name: string, check: (shape: ReadonlyArray<number>) => boolean, expected: string) => {
@@ -298,16 +391,29 @@ export const fromRouteLLMCheckpoint = (bytes: Uint8Array, path = "<checkpoint>")
         )
   }
   return Effect.gen(function* () {
-    const p = yield* get("P.weight", (shape) => shape.length === 2 && shape[0] === ROUTELLM_MODELS.length, `[${ROUTELLM_MODELS.length}, dim]`)
+    const p = yield* get(
+      "P.weight",
+      (shape) => shape.length === 2 && shape[0] === ROUTELLM_MODELS.length,
+      `[${ROUTELLM_MODELS.length}, dim]`
+    )
     const dim = p.shape[1]!
-    const textProjection = yield* get("text_proj.0.weight", (shape) => shape.length === 2 && shape[0] === dim, `[${dim}, text_dim]`)
-    const classifier = yield* get("classifier.0.weight", (shape) => shape.length === 2 && shape[0] === 1 && shape[1] === dim, `[1, ${dim}]`)
+    const textProjection = yield* get(
+      "text_proj.0.weight",
+      (shape) => shape.length === 2 && shape[0] === dim,
+      `[${dim}, text_dim]`
+    )
+    const classifier = yield* get(
+      "classifier.0.weight",
+      (shape) => shape.length === 2 && shape[0] === 1 && shape[1] === dim,
+      `[1, ${dim}]`
+    )
     const modelVectors = new Float32Array(ROUTELLM_MODELS.length * dim)
     for (let m = 0; m < ROUTELLM_MODELS.length; m++) {
       let norm = 0
       for (let r = 0; r < dim; r++) norm += p.data[m * dim + r]! ** 2
       const scale = 1 / Math.max(Math.sqrt(norm), 1e-12)
-      for (let r = 0; r < dim; r++) modelVectors[m * dim + r] = p.data[m * dim + r]! * scale * classifier.data[r]!
+      for (let r = 0; r < dim; r++)
+        modelVectors[m * dim + r] = p.data[m * dim + r]! * scale * classifier.data[r]!
     }
     return {
       models: ROUTELLM_MODELS,

@@ -35,10 +35,12 @@ const concat = (parts: ReadonlyArray<ArrayLike<number>>): Uint8Array => {
 }
 
 const intField = (field: number, value: number) => [...tag(field, 0), ...varint(value)]
-const bytesField = (field: number, bytes: ArrayLike<number>) => concat([tag(field, 2), varint(bytes.length), bytes])
+const bytesField = (field: number, bytes: ArrayLike<number>) =>
+  concat([tag(field, 2), varint(bytes.length), bytes])
 const stringField = (field: number, text: string) => bytesField(field, new TextEncoder().encode(text))
 
 const FLOAT = 1
+const INT64 = 7
 
 /**
  * A float32 tensor of initial values (weights).
@@ -63,32 +65,47 @@ export interface Node {
 }
 
 /**
- * A graph input or output: float32 with a shape whose entries are sizes or symbolic names.
+ * A graph input or output: float32 (or int64) with a shape whose entries are sizes or symbolic names.
  *
  * @since 0.1.0
  */
 export interface ValueInfo {
   readonly name: string
   readonly shape: ReadonlyArray<number | string>
+  /** Element type: `float` (default) or `int64` (token ids). */
+  readonly elemType?: "float" | "int64"
 }
 
 const tensorProto = (initializer: Initializer) => {
   const raw = new Uint8Array(initializer.values.length * 4)
   const view = new DataView(raw.buffer)
-  for (let index = 0; index < initializer.values.length; index++) view.setFloat32(index * 4, initializer.values[index]!, true)
-  return concat([...initializer.dims.map((dim) => intField(1, dim)), intField(2, FLOAT), stringField(8, initializer.name), bytesField(9, raw)])
+  for (let index = 0; index < initializer.values.length; index++)
+    view.setFloat32(index * 4, initializer.values[index]!, true)
+  return concat([
+    ...initializer.dims.map((dim) => intField(1, dim)),
+    intField(2, FLOAT),
+    stringField(8, initializer.name),
+    bytesField(9, raw)
+  ])
 }
 
 const valueInfoProto = (info: ValueInfo) => {
-  const dims = info.shape.map((dim) => bytesField(1, typeof dim === "number" ? intField(1, dim) : stringField(2, dim)))
+  const dims = info.shape.map((dim) =>
+    bytesField(1, typeof dim === "number" ? intField(1, dim) : stringField(2, dim))
+  )
   const shape = concat(dims)
-  const tensorType = concat([intField(1, FLOAT), bytesField(2, shape)])
+  const tensorType = concat([intField(1, info.elemType === "int64" ? INT64 : FLOAT), bytesField(2, shape)])
   const type = bytesField(1, tensorType)
   return concat([stringField(1, info.name), bytesField(2, type)])
 }
 
 const nodeProto = (node: Node, index: number) =>
-  concat([...node.inputs.map((input) => stringField(1, input)), ...node.outputs.map((output) => stringField(2, output)), stringField(3, `${node.opType}_${index}`), stringField(4, node.opType)])
+  concat([
+    ...node.inputs.map((input) => stringField(1, input)),
+    ...node.outputs.map((output) => stringField(2, output)),
+    stringField(3, `${node.opType}_${index}`),
+    stringField(4, node.opType)
+  ])
 
 /**
  * Serialises a graph as an ONNX model (IR version 8, default opset 17).
@@ -110,7 +127,12 @@ export const encodeModel = (graph: {
     ...graph.outputs.map((output) => bytesField(12, valueInfoProto(output)))
   ])
   const opset = concat([stringField(1, ""), intField(2, 17)])
-  return concat([intField(1, 8), stringField(2, "effect-llm-router"), bytesField(7, graphBytes), bytesField(8, opset)])
+  return concat([
+    intField(1, 8),
+    stringField(2, "effect-llm-router"),
+    bytesField(7, graphBytes),
+    bytesField(8, opset)
+  ])
 }
 
 /**

@@ -27,7 +27,15 @@ import type { WinRateRouter } from "./WinRateRouter.ts"
  *
  * @since 0.1.0
  */
-export const routerNames = ["mf", "sw_ranking", "classifier", "knn", "random", "token-count", "keyword"] as const
+export const routerNames = [
+  "mf",
+  "sw_ranking",
+  "classifier",
+  "knn",
+  "random",
+  "token-count",
+  "keyword"
+] as const
 
 /**
  * A router name.
@@ -57,21 +65,34 @@ export interface RouterOptions {
  *
  * @since 0.1.0
  */
-export const defaultWeightsPath = (router: string): string => join(Weights.shippedWeightsDir, `${router}-default.json`)
+export const defaultWeightsPath = (router: string): string =>
+  join(Weights.shippedWeightsDir, `${router}-default.json`)
 
 const DEFAULT_STRONG = "gpt-4-1106-preview"
 const DEFAULT_WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 
-const routerError = (router: string, reason: RouterError["reason"], message: string, cause?: unknown) => new RouterError({ router, reason, message, cause })
+const routerError = (router: string, reason: RouterError["reason"], message: string, cause?: unknown) =>
+  new RouterError({ router, reason, message, cause })
 
-const resolveEmbedder = (router: string, options: RouterOptions, manifest?: Weights.WeightsManifest): Effect.Effect<EmbedderShape, RouterError> => {
+const resolveEmbedder = (
+  router: string,
+  options: RouterOptions,
+  manifest?: Weights.WeightsManifest
+): Effect.Effect<EmbedderShape, RouterError> => {
   const name = options.embedder ?? manifest?.embedder
-  if (name === undefined) return Effect.fail(routerError(router, "InvalidInput", `router "${router}" needs an embedder: pass --embedder NAME`))
-  return Effect.mapError(makeEmbedder(name), (cause) => routerError(router, "EmbeddingFailed", `cannot build embedder "${name}": ${cause.message}`, cause))
+  if (name === undefined)
+    return Effect.fail(
+      routerError(router, "InvalidInput", `router "${router}" needs an embedder: pass --embedder NAME`)
+    )
+  return Effect.mapError(makeEmbedder(name), (cause) =>
+    routerError(router, "EmbeddingFailed", `cannot build embedder "${name}": ${cause.message}`, cause)
+  )
 }
 
 const loadManifest = (router: string, path: string) =>
-  Effect.mapError(Weights.loadWeights(path), (cause) => routerError(router, "InvalidWeights", cause.message, cause))
+  Effect.mapError(Weights.loadWeights(path), (cause) =>
+    routerError(router, "InvalidWeights", cause.message, cause)
+  )
 
 const pair = (options: RouterOptions, manifest?: Weights.WeightsManifest) => ({
   strongModel: options.strongModel ?? manifest?.strongModel ?? DEFAULT_STRONG,
@@ -81,8 +102,14 @@ const pair = (options: RouterOptions, manifest?: Weights.WeightsManifest) => ({
 const makeMatrixFactorization = Effect.fn("RouterRegistry.mf")(function* (options: RouterOptions) {
   const path = options.weights ?? defaultWeightsPath("mf")
   if (path.endsWith(".safetensors")) {
-    const bytes = yield* Effect.try({ try: () => new Uint8Array(readFileSync(path)), catch: (cause) => routerError("mf", "InvalidWeights", `cannot read checkpoint ${path}`, cause) })
-    const model = yield* Effect.mapError(MatrixFactorizationRouter.fromRouteLLMCheckpoint(bytes, path), (cause) => routerError("mf", "InvalidWeights", cause.message, cause))
+    const bytes = yield* Effect.try({
+      try: () => new Uint8Array(readFileSync(path)),
+      catch: (cause) => routerError("mf", "InvalidWeights", `cannot read checkpoint ${path}`, cause)
+    })
+    const model = yield* Effect.mapError(
+      MatrixFactorizationRouter.fromRouteLLMCheckpoint(bytes, path),
+      (cause) => routerError("mf", "InvalidWeights", cause.message, cause)
+    )
     const embedder = yield* resolveEmbedder("mf", { ...options, embedder: options.embedder ?? "openai" })
     return yield* MatrixFactorizationRouter.make({
       model,
@@ -92,21 +119,27 @@ const makeMatrixFactorization = Effect.fn("RouterRegistry.mf")(function* (option
     })
   }
   const weights = yield* loadManifest("mf", path)
-  const model = yield* Effect.mapError(MatrixFactorizationRouter.fromWeights(weights), (cause) => routerError("mf", "InvalidWeights", cause.message, cause))
+  const model = yield* Effect.mapError(MatrixFactorizationRouter.fromWeights(weights), (cause) =>
+    routerError("mf", "InvalidWeights", cause.message, cause)
+  )
   const embedder = yield* resolveEmbedder("mf", options, weights.manifest)
   return yield* MatrixFactorizationRouter.make({ model, embedder, ...pair(options, weights.manifest) })
 })
 
 const makeKnn = Effect.fn("RouterRegistry.knn")(function* (options: RouterOptions) {
   const weights = yield* loadManifest("knn", options.weights ?? defaultWeightsPath("knn"))
-  const { index, k } = yield* Effect.mapError(KnnRouter.fromWeights(weights), (cause) => routerError("knn", "InvalidWeights", cause.message, cause))
+  const { index, k } = yield* Effect.mapError(KnnRouter.fromWeights(weights), (cause) =>
+    routerError("knn", "InvalidWeights", cause.message, cause)
+  )
   const embedder = yield* resolveEmbedder("knn", options, weights.manifest)
   return yield* KnnRouter.make({ embedder, index, k })
 })
 
 const makeSimilarityWeighted = Effect.fn("RouterRegistry.sw_ranking")(function* (options: RouterOptions) {
   const weights = yield* loadManifest("sw_ranking", options.weights ?? defaultWeightsPath("sw_ranking"))
-  const battles = yield* Effect.mapError(SimilarityWeightedRouter.fromWeights(weights), (cause) => routerError("sw_ranking", "InvalidWeights", cause.message, cause))
+  const battles = yield* Effect.mapError(SimilarityWeightedRouter.fromWeights(weights), (cause) =>
+    routerError("sw_ranking", "InvalidWeights", cause.message, cause)
+  )
   const embedder = yield* resolveEmbedder("sw_ranking", options, weights.manifest)
   return yield* SimilarityWeightedRouter.make({ embedder, battles, ...pair(options, weights.manifest) })
 })
@@ -118,9 +151,19 @@ const makeClassifier = Effect.fn("RouterRegistry.classifier")(function* (options
     return yield* ClassifierRouter.make({ embedder, model: path })
   }
   const weights = yield* loadManifest("classifier", path)
-  if (weights.manifest.router !== "classifier") return yield* routerError("classifier", "InvalidWeights", `weights ${path} are for router "${weights.manifest.router}", not "classifier"`)
+  if (weights.manifest.router !== "classifier")
+    return yield* routerError(
+      "classifier",
+      "InvalidWeights",
+      `weights ${path} are for router "${weights.manifest.router}", not "classifier"`
+    )
   const onnx = weights.manifest.extra?.["onnx"]
-  if (typeof onnx !== "string") return yield* routerError("classifier", "InvalidWeights", `classifier manifest ${path} names no ONNX file (extra.onnx)`)
+  if (typeof onnx !== "string")
+    return yield* routerError(
+      "classifier",
+      "InvalidWeights",
+      `classifier manifest ${path} names no ONNX file (extra.onnx)`
+    )
   const embedder = yield* resolveEmbedder("classifier", options, weights.manifest)
   return yield* ClassifierRouter.make({ embedder, model: join(dirname(path), onnx) })
 })
@@ -138,7 +181,10 @@ const makeClassifier = Effect.fn("RouterRegistry.classifier")(function* (options
  *
  * @since 0.1.0
  */
-export const makeRouter = (name: string, options: RouterOptions = {}): Effect.Effect<WinRateRouter, RouterError> => {
+export const makeRouter = (
+  name: string,
+  options: RouterOptions = {}
+): Effect.Effect<WinRateRouter, RouterError> => {
   switch (name) {
     case "mf":
       return makeMatrixFactorization(options)
@@ -155,6 +201,12 @@ export const makeRouter = (name: string, options: RouterOptions = {}): Effect.Ef
     case "keyword":
       return Effect.succeed(KeywordWinRate.make())
     default:
-      return Effect.fail(routerError(name, "InvalidInput", `unknown router "${name}"; known routers: ${routerNames.join(", ")}`))
+      return Effect.fail(
+        routerError(
+          name,
+          "InvalidInput",
+          `unknown router "${name}"; known routers: ${routerNames.join(", ")}`
+        )
+      )
   }
 }

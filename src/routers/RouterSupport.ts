@@ -13,10 +13,20 @@ import { RouterError } from "./WinRateRouter.ts"
  *
  * @since 0.1.0
  */
-export const embedPrompt = (router: string, embedder: EmbedderShape, prompt: string): Effect.Effect<Float32Array, RouterError> =>
+export const embedPrompt = (
+  router: string,
+  embedder: EmbedderShape,
+  prompt: string
+): Effect.Effect<Float32Array, RouterError> =>
   Effect.mapError(
     embedder.embed(prompt),
-    (cause) => new RouterError({ router, reason: "EmbeddingFailed", message: `${router}: embedder ${embedder.name} failed: ${cause.message}`, cause })
+    (cause) =>
+      new RouterError({
+        router,
+        reason: "EmbeddingFailed",
+        message: `${router}: embedder ${embedder.name} failed: ${cause.message}`,
+        cause
+      })
   )
 
 /**
@@ -24,7 +34,8 @@ export const embedPrompt = (router: string, embedder: EmbedderShape, prompt: str
  *
  * @since 0.1.0
  */
-export const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))
+export const sigmoid = (x: number): number =>
+  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
 
 /**
  * Cosine similarity (0 when either vector is zero).

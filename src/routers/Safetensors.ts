@@ -43,21 +43,42 @@ const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 }
  *
  * @since 0.1.0
  */
-export const parse = (bytes: Uint8Array): Either.Either<ReadonlyMap<string, SafeTensor>, SafetensorsError> => {
-  if (bytes.byteLength < 8) return Either.left(new SafetensorsError({ reason: "Truncated", message: `safetensors file is ${bytes.byteLength} bytes, shorter than its 8-byte header length` }))
+export const parse = (
+  bytes: Uint8Array
+): Either.Either<ReadonlyMap<string, SafeTensor>, SafetensorsError> => {
+  if (bytes.byteLength < 8)
+    return Either.left(
+      new SafetensorsError({
+        reason: "Truncated",
+        message: `safetensors file is ${bytes.byteLength} bytes, shorter than its 8-byte header length`
+      })
+    )
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const headerLength = Number(view.getBigUint64(0, true))
   if (8 + headerLength > bytes.byteLength) {
-    return Either.left(new SafetensorsError({ reason: "Truncated", message: `safetensors header claims ${headerLength} bytes but the file has ${bytes.byteLength - 8} after the length` }))
+    return Either.left(
+      new SafetensorsError({
+        reason: "Truncated",
+        message: `safetensors header claims ${headerLength} bytes but the file has ${bytes.byteLength - 8} after the length`
+      })
+    )
   }
   let header: unknown
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)))
   } catch (cause) {
-    return Either.left(new SafetensorsError({ reason: "InvalidHeader", message: "safetensors header is not valid JSON", cause }))
+    return Either.left(
+      new SafetensorsError({
+        reason: "InvalidHeader",
+        message: "safetensors header is not valid JSON",
+        cause
+      })
+    )
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
-    return Either.left(new SafetensorsError({ reason: "InvalidHeader", message: "safetensors header is not a JSON object" }))
+    return Either.left(
+      new SafetensorsError({ reason: "InvalidHeader", message: "safetensors header is not a JSON object" })
+    )
   }
   const dataStart = 8 + headerLength
   const tensors = new Map<string, SafeTensor>()
@@ -65,14 +86,35 @@ export const parse = (bytes: Uint8Array): Either.Either<ReadonlyMap<string, Safe
     if (name === "__metadata__") continue
     const entry = Schema.decodeUnknownEither(HeaderEntry)(raw)
     if (Either.isLeft(entry)) {
-      return Either.left(new SafetensorsError({ reason: "InvalidHeader", message: `safetensors entry "${name}": ${entry.left.message}`, cause: entry.left }))
+      return Either.left(
+        new SafetensorsError({
+          reason: "InvalidHeader",
+          message: `safetensors entry "${name}": ${entry.left.message}`,
+          cause: entry.left
+        })
+      )
     }
-    const { data_offsets: [begin, end], dtype, shape } = entry.right
+    const {
+      data_offsets: [begin, end],
+      dtype,
+      shape
+    } = entry.right
     const width = BYTES[dtype]
-    if (width === undefined) return Either.left(new SafetensorsError({ reason: "UnsupportedDtype", message: `tensor "${name}" has unsupported dtype ${dtype}` }))
+    if (width === undefined)
+      return Either.left(
+        new SafetensorsError({
+          reason: "UnsupportedDtype",
+          message: `tensor "${name}" has unsupported dtype ${dtype}`
+        })
+      )
     const count = shape.reduce((product, size) => product * size, 1)
     if (end - begin !== count * width || dataStart + end > bytes.byteLength || begin > end) {
-      return Either.left(new SafetensorsError({ reason: "OutOfBounds", message: `tensor "${name}" (${dtype} [${shape.join(", ")}]) has byte range ${begin}..${end}, which does not match its shape or lies past the end of the file` }))
+      return Either.left(
+        new SafetensorsError({
+          reason: "OutOfBounds",
+          message: `tensor "${name}" (${dtype} [${shape.join(", ")}]) has byte range ${begin}..${end}, which does not match its shape or lies past the end of the file`
+        })
+      )
     }
     const data = new Float32Array(count)
     const base = dataStart + begin
@@ -97,11 +139,21 @@ export const parse = (bytes: Uint8Array): Either.Either<ReadonlyMap<string, Safe
  *
  * @since 0.1.0
  */
-export const serialize = (tensors: ReadonlyArray<{ readonly name: string; readonly shape: ReadonlyArray<number>; readonly data: ArrayLike<number> }>): Uint8Array => {
+export const serialize = (
+  tensors: ReadonlyArray<{
+    readonly name: string
+    readonly shape: ReadonlyArray<number>
+    readonly data: ArrayLike<number>
+  }>
+): Uint8Array => {
   const header: Record<string, unknown> = {}
   let offset = 0
   for (const item of tensors) {
-    header[item.name] = { dtype: "F32", shape: item.shape, data_offsets: [offset, offset + item.data.length * 4] }
+    header[item.name] = {
+      dtype: "F32",
+      shape: item.shape,
+      data_offsets: [offset, offset + item.data.length * 4]
+    }
     offset += item.data.length * 4
   }
   let headerText = JSON.stringify(header)

@@ -41,7 +41,11 @@ export interface BattleIndex {
  *
  * @since 0.1.0
  */
-export const index = (embeddings: ReadonlyArray<ArrayLike<number>>, scores: ReadonlyArray<Readonly<Record<string, number>>>, models: ReadonlyArray<string>): BattleIndex => {
+export const index = (
+  embeddings: ReadonlyArray<ArrayLike<number>>,
+  scores: ReadonlyArray<Readonly<Record<string, number>>>,
+  models: ReadonlyArray<string>
+): BattleIndex => {
   const dimension = embeddings[0]?.length ?? 0
   const matrix = new Float32Array(embeddings.length * dimension)
   const a: Array<number> = []
@@ -68,7 +72,15 @@ export const index = (embeddings: ReadonlyArray<ArrayLike<number>>, scores: Read
     }
   })
   battleStart[embeddings.length] = a.length
-  return { models, dimension, embeddings: matrix, battleStart, battleA: Int16Array.from(a), battleB: Int16Array.from(b), battleOutcome: Float32Array.from(outcome) }
+  return {
+    models,
+    dimension,
+    embeddings: matrix,
+    battleStart,
+    battleA: Int16Array.from(a),
+    battleB: Int16Array.from(b),
+    battleOutcome: Float32Array.from(outcome)
+  }
 }
 
 /**
@@ -77,7 +89,11 @@ export const index = (embeddings: ReadonlyArray<ArrayLike<number>>, scores: Read
  *
  * @since 0.1.0
  */
-export const bradleyTerry = (wins: Float64Array, n: number, options: { readonly iterations?: number; readonly prior?: number } = {}): Float64Array => {
+export const bradleyTerry = (
+  wins: Float64Array,
+  n: number,
+  options: { readonly iterations?: number; readonly prior?: number } = {}
+): Float64Array => {
   const prior = options.prior ?? 0.5
   const strength = new Float64Array(n).fill(1)
   for (let iteration = 0; iteration < (options.iterations ?? 100); iteration++) {
@@ -110,7 +126,12 @@ export const bradleyTerry = (wins: Float64Array, n: number, options: { readonly 
  *
  * @since 0.1.0
  */
-export const winRate = (battles: BattleIndex, query: ArrayLike<number>, strong: number, weak: number): number => {
+export const winRate = (
+  battles: BattleIndex,
+  query: ArrayLike<number>,
+  strong: number,
+  weak: number
+): number => {
   const examples = battles.battleStart.length - 1
   const d = battles.dimension
   const similarities = new Float64Array(examples)
@@ -167,14 +188,29 @@ export const make = (options: {
   const strong = options.battles.models.indexOf(options.strongModel)
   const weak = options.battles.models.indexOf(options.weakModel)
   if (strong < 0 || weak < 0) {
-    return Effect.fail(new RouterError({ router: name, reason: "InvalidInput", message: `model "${strong < 0 ? options.strongModel : options.weakModel}" has no battles in the sw_ranking data` }))
+    return Effect.fail(
+      new RouterError({
+        router: name,
+        reason: "InvalidInput",
+        message: `model "${strong < 0 ? options.strongModel : options.weakModel}" has no battles in the sw_ranking data`
+      })
+    )
   }
   if (options.battles.dimension !== options.embedder.dimension) {
-    return Effect.fail(new RouterError({ router: name, reason: "InvalidWeights", message: `sw_ranking data has ${options.battles.dimension}-d vectors but embedder ${options.embedder.name} gives ${options.embedder.dimension}-d` }))
+    return Effect.fail(
+      new RouterError({
+        router: name,
+        reason: "InvalidWeights",
+        message: `sw_ranking data has ${options.battles.dimension}-d vectors but embedder ${options.embedder.name} gives ${options.embedder.dimension}-d`
+      })
+    )
   }
   return Effect.succeed({
     name,
-    winRate: (prompt: string) => Effect.map(embedPrompt(name, options.embedder, prompt), (vector) => winRate(options.battles, vector, strong, weak))
+    winRate: (prompt: string) =>
+      Effect.map(embedPrompt(name, options.embedder, prompt), (vector) =>
+        winRate(options.battles, vector, strong, weak)
+      )
   })
 }
 
@@ -183,9 +219,18 @@ export const make = (options: {
  *
  * @since 0.1.0
  */
-export const save = (manifestPath: string, battles: BattleIndex, metadata: Omit<Weights.WeightsManifest, "format" | "tensors" | "file" | "router" | "models">) =>
+export const save = (
+  manifestPath: string,
+  battles: BattleIndex,
+  metadata: Omit<Weights.WeightsManifest, "format" | "tensors" | "file" | "router" | "models">
+) =>
   Weights.saveWeights(manifestPath, { ...metadata, router: "sw_ranking", models: battles.models }, [
-    { name: "embeddings", shape: [battles.battleStart.length - 1, battles.dimension], data: battles.embeddings, dtype: "float16" },
+    {
+      name: "embeddings",
+      shape: [battles.battleStart.length - 1, battles.dimension],
+      data: battles.embeddings,
+      dtype: "float16"
+    },
     { name: "battleStart", shape: [battles.battleStart.length], data: battles.battleStart },
     { name: "battleA", shape: [battles.battleA.length], data: battles.battleA },
     { name: "battleB", shape: [battles.battleB.length], data: battles.battleB },
@@ -197,9 +242,15 @@ export const save = (manifestPath: string, battles: BattleIndex, metadata: Omit<
  *
  * @since 0.1.0
  */
-export const fromWeights = Effect.fn("SimilarityWeightedRouter.fromWeights")(function* (weights: Weights.LoadedWeights) {
+export const fromWeights = Effect.fn("SimilarityWeightedRouter.fromWeights")(function* (
+  weights: Weights.LoadedWeights
+) {
   if (weights.manifest.router !== "sw_ranking") {
-    return yield* new Weights.WeightsError({ path: weights.path, reason: "WrongRouter", message: `weights ${weights.path} are for router "${weights.manifest.router}", not "sw_ranking"` })
+    return yield* new Weights.WeightsError({
+      path: weights.path,
+      reason: "WrongRouter",
+      message: `weights ${weights.path} are for router "${weights.manifest.router}", not "sw_ranking"`
+    })
   }
   const models = weights.manifest.models ?? []
   const [examples = 0, dimension = 0] = weights.tensors.get("embeddings")?.shape ?? []
@@ -209,7 +260,14 @@ export const fromWeights = Effect.fn("SimilarityWeightedRouter.fromWeights")(fun
   const battleA = Int16Array.from(yield* Weights.tensor(weights, "battleA", [battleCount]))
   const battleB = Int16Array.from(yield* Weights.tensor(weights, "battleB", [battleCount]))
   const battleOutcome = yield* Weights.tensor(weights, "battleOutcome", [battleCount])
-  const outOfRange = [...battleA, ...battleB].some((model) => model < 0 || model >= models.length) || battleStart[examples] !== battleCount
-  if (outOfRange) return yield* new Weights.WeightsError({ path: weights.path, reason: "Corrupt", message: `sw_ranking weights ${weights.path}: battle indices do not match the ${models.length} models or ${battleCount} battles` })
+  const outOfRange =
+    [...battleA, ...battleB].some((model) => model < 0 || model >= models.length) ||
+    battleStart[examples] !== battleCount
+  if (outOfRange)
+    return yield* new Weights.WeightsError({
+      path: weights.path,
+      reason: "Corrupt",
+      message: `sw_ranking weights ${weights.path}: battle indices do not match the ${models.length} models or ${battleCount} battles`
+    })
   return { models, dimension, embeddings, battleStart, battleA, battleB, battleOutcome } satisfies BattleIndex
 })

@@ -27,11 +27,14 @@ export const countTokens = (text: string): number => tokenize(text).length
  *
  * @since 0.1.0
  */
-export const make = (options: { readonly midpointTokens?: number; readonly steepness?: number } = {}): WinRateRouter => {
+export const make = (
+  options: { readonly midpointTokens?: number; readonly steepness?: number } = {}
+): WinRateRouter => {
   const midpoint = Math.log1p(options.midpointTokens ?? 150)
   const steepness = options.steepness ?? 2
   return {
     name: "token-count",
-    winRate: (prompt: string) => Effect.sync(() => sigmoid(steepness * (Math.log1p(countTokens(prompt)) - midpoint)))
+    winRate: (prompt: string) =>
+      Effect.sync(() => sigmoid(steepness * (Math.log1p(countTokens(prompt)) - midpoint)))
   }
 }

@@ -23,7 +23,10 @@ export interface Split {
  *
  * @since 0.1.0
  */
-export const validationSplit = (count: number, options: { readonly fraction: number; readonly seed: number; readonly groups?: ReadonlyArray<string> }): Split => {
+export const validationSplit = (
+  count: number,
+  options: { readonly fraction: number; readonly seed: number; readonly groups?: ReadonlyArray<string> }
+): Split => {
   const groupOf = options.groups ?? Array.from({ length: count }, (_, index) => `${index}`)
   const distinct = [...new Set(groupOf)]
   const shuffled = SeededRandom.make(options.seed).shuffle(distinct)
@@ -31,7 +34,8 @@ export const validationSplit = (count: number, options: { readonly fraction: num
   const validationGroups = new Set(shuffled.slice(0, validationSize))
   const train: Array<number> = []
   const validation: Array<number> = []
-  for (let index = 0; index < count; index++) (validationGroups.has(groupOf[index]!) ? validation : train).push(index)
+  for (let index = 0; index < count; index++)
+    (validationGroups.has(groupOf[index]!) ? validation : train).push(index)
   return { train, validation }
 }
 
@@ -83,13 +87,17 @@ export interface LogisticModel {
  *
  * @since 0.1.0
  */
-export const predictLogistic = (model: Pick<LogisticModel, "weights" | "bias">, x: ArrayLike<number>): number => {
+export const predictLogistic = (
+  model: Pick<LogisticModel, "weights" | "bias">,
+  x: ArrayLike<number>
+): number => {
   let sum = model.bias
   for (let index = 0; index < model.weights.length; index++) sum += model.weights[index]! * x[index]!
   return sigmoid(sum)
 }
 
-const crossEntropy = (p: number, y: number) => -(y * Math.log(Math.max(p, 1e-7)) + (1 - y) * Math.log(Math.max(1 - p, 1e-7)))
+const crossEntropy = (p: number, y: number) =>
+  -(y * Math.log(Math.max(p, 1e-7)) + (1 - y) * Math.log(Math.max(1 - p, 1e-7)))
 
 /**
  * Trains logistic regression on soft labels in [0, 1] with Adam; keeps the parameters of the epoch
@@ -103,7 +111,11 @@ const crossEntropy = (p: number, y: number) => -(y * Math.log(Math.max(p, 1e-7))
  *
  * @since 0.1.0
  */
-export const trainLogistic = (x: ReadonlyArray<ArrayLike<number>>, y: ReadonlyArray<number>, options: LogisticOptions = {}): LogisticModel => {
+export const trainLogistic = (
+  x: ReadonlyArray<ArrayLike<number>>,
+  y: ReadonlyArray<number>,
+  options: LogisticOptions = {}
+): LogisticModel => {
   const seed = options.seed ?? 0
   const epochs = options.epochs ?? 100
   const learningRate = options.learningRate ?? 0.01
@@ -111,8 +123,15 @@ export const trainLogistic = (x: ReadonlyArray<ArrayLike<number>>, y: ReadonlyAr
   const batchSize = options.batchSize ?? 64
   const patience = options.patience ?? 8
   const d = x[0]?.length ?? 0
-  const split = validationSplit(x.length, { fraction: options.validationFraction ?? 0.15, seed, ...(options.groups === undefined ? {} : { groups: options.groups }) })
-  const train = split.validation.length === 0 || split.train.length === 0 ? Array.from({ length: x.length }, (_, index) => index) : [...split.train]
+  const split = validationSplit(x.length, {
+    fraction: options.validationFraction ?? 0.15,
+    seed,
+    ...(options.groups === undefined ? {} : { groups: options.groups })
+  })
+  const train =
+    split.validation.length === 0 || split.train.length === 0
+      ? Array.from({ length: x.length }, (_, index) => index)
+      : [...split.train]
   const validation = split.validation.length === 0 || split.train.length === 0 ? train : split.validation
   const random = SeededRandom.make(seed ^ 0x9e3779b9)
   const weights = new Float64Array(d)
@@ -165,7 +184,13 @@ export const trainLogistic = (x: ReadonlyArray<ArrayLike<number>>, y: ReadonlyAr
     const validationLoss = lossOn(validation)
     const improved = validationLoss < best.loss - 1e-6
     if (improved) best = { loss: validationLoss, epoch, weights: Float32Array.from(weights), bias }
-    const report = { epoch, epochs, trainLoss: trainLoss / Math.max(train.length, 1), validationLoss, best: improved }
+    const report = {
+      epoch,
+      epochs,
+      trainLoss: trainLoss / Math.max(train.length, 1),
+      validationLoss,
+      best: improved
+    }
     history.push(report)
     options.onProgress?.(report)
     if (epoch - best.epoch >= patience) break

@@ -74,7 +74,10 @@ export type WeightsManifest = typeof WeightsManifest.Type
 export interface LoadedWeights {
   readonly path: string
   readonly manifest: WeightsManifest
-  readonly tensors: ReadonlyMap<string, { readonly shape: ReadonlyArray<number>; readonly data: Float32Array }>
+  readonly tensors: ReadonlyMap<
+    string,
+    { readonly shape: ReadonlyArray<number>; readonly data: Float32Array }
+  >
 }
 
 /**
@@ -132,7 +135,13 @@ const elementCount = (shape: ReadonlyArray<number>) => shape.reduce((product, si
 export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestPath: string) {
   const text = yield* Effect.try({
     try: () => readFileSync(manifestPath, "utf8"),
-    catch: (cause) => new WeightsError({ path: manifestPath, reason: "Missing", message: `weights manifest not found or unreadable: ${manifestPath}`, cause })
+    catch: (cause) =>
+      new WeightsError({
+        path: manifestPath,
+        reason: "Missing",
+        message: `weights manifest not found or unreadable: ${manifestPath}`,
+        cause
+      })
   })
   const decoded = Schema.decodeUnknownEither(Schema.parseJson(WeightsManifest))(text)
   if (Either.isLeft(decoded)) {
@@ -147,7 +156,13 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestP
   const binaryPath = join(dirname(manifestPath), manifest.file)
   const buffer = yield* Effect.try({
     try: () => readFileSync(binaryPath),
-    catch: (cause) => new WeightsError({ path: binaryPath, reason: "Missing", message: `weights file not found or unreadable: ${binaryPath}`, cause })
+    catch: (cause) =>
+      new WeightsError({
+        path: binaryPath,
+        reason: "Missing",
+        message: `weights file not found or unreadable: ${binaryPath}`,
+        cause
+      })
   })
   const tensors = new Map<string, { shape: ReadonlyArray<number>; data: Float32Array }>()
   for (const [name, entry] of Object.entries(manifest.tensors)) {
@@ -163,10 +178,17 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestP
     const view = new DataView(buffer.buffer, buffer.byteOffset + entry.offset, bytes)
     const data = new Float32Array(count)
     for (let index = 0; index < count; index++) {
-      data[index] = entry.dtype === "float32" ? view.getFloat32(index * 4, true) : halfToFloat(view.getUint16(index * 2, true))
+      data[index] =
+        entry.dtype === "float32"
+          ? view.getFloat32(index * 4, true)
+          : halfToFloat(view.getUint16(index * 2, true))
     }
     if (data.some((value) => !Number.isFinite(value))) {
-      return yield* new WeightsError({ path: binaryPath, reason: "Corrupt", message: `tensor "${name}" in ${binaryPath} contains NaN or infinite values` })
+      return yield* new WeightsError({
+        path: binaryPath,
+        reason: "Corrupt",
+        message: `tensor "${name}" in ${binaryPath} contains NaN or infinite values`
+      })
     }
     tensors.set(name, { shape: entry.shape, data })
   }
@@ -178,12 +200,24 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestP
  *
  * @since 0.1.0
  */
-export const tensor = (weights: LoadedWeights, name: string, shape: ReadonlyArray<number>): Effect.Effect<Float32Array, WeightsError> => {
+export const tensor = (
+  weights: LoadedWeights,
+  name: string,
+  shape: ReadonlyArray<number>
+): Effect.Effect<Float32Array, WeightsError> => {
   const found = weights.tensors.get(name)
   if (found === undefined) {
-    return Effect.fail(new WeightsError({ path: weights.path, reason: "ShapeMismatch", message: `weights ${weights.path} have no tensor "${name}"` }))
+    return Effect.fail(
+      new WeightsError({
+        path: weights.path,
+        reason: "ShapeMismatch",
+        message: `weights ${weights.path} have no tensor "${name}"`
+      })
+    )
   }
-  const matches = found.shape.length === shape.length && shape.every((size, index) => size === -1 || size === found.shape[index])
+  const matches =
+    found.shape.length === shape.length &&
+    shape.every((size, index) => size === -1 || size === found.shape[index])
   if (!matches) {
     return Effect.fail(
       new WeightsError({
@@ -204,16 +238,30 @@ export const tensor = (weights: LoadedWeights, name: string, shape: ReadonlyArra
 export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
   manifestPath: string,
   manifest: Omit<WeightsManifest, "format" | "tensors" | "file"> & { readonly file?: string },
-  tensors: ReadonlyArray<{ readonly name: string; readonly shape: ReadonlyArray<number>; readonly data: ArrayLike<number>; readonly dtype?: "float32" | "float16" }>
+  tensors: ReadonlyArray<{
+    readonly name: string
+    readonly shape: ReadonlyArray<number>
+    readonly data: ArrayLike<number>
+    readonly dtype?: "float32" | "float16"
+  }>
 ) {
-  const file = manifest.file ?? manifestPath.replace(/\.json$/, "").split("/").pop()! + ".bin"
+  const file =
+    manifest.file ??
+    manifestPath
+      .replace(/\.json$/, "")
+      .split("/")
+      .pop()! + ".bin"
   const entries: Record<string, typeof TensorEntry.Type> = {}
   const chunks: Array<Buffer> = []
   let offset = 0
   for (const item of tensors) {
     const dtype = item.dtype ?? "float32"
     if (elementCount(item.shape) !== item.data.length) {
-      return yield* new WeightsError({ path: manifestPath, reason: "ShapeMismatch", message: `tensor "${item.name}" has ${item.data.length} values but shape [${item.shape.join(", ")}]` })
+      return yield* new WeightsError({
+        path: manifestPath,
+        reason: "ShapeMismatch",
+        message: `tensor "${item.name}" has ${item.data.length} values but shape [${item.shape.join(", ")}]`
+      })
     }
     const chunk = Buffer.alloc(item.data.length * (dtype === "float32" ? 4 : 2))
     for (let index = 0; index < item.data.length; index++) {
@@ -230,7 +278,13 @@ export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
       writeFileSync(join(dirname(manifestPath), file), Buffer.concat(chunks))
       writeFileSync(manifestPath, JSON.stringify(full, null, 2) + "\n")
     },
-    catch: (cause) => new WeightsError({ path: manifestPath, reason: "Missing", message: `cannot write weights to ${manifestPath}`, cause })
+    catch: (cause) =>
+      new WeightsError({
+        path: manifestPath,
+        reason: "Missing",
+        message: `cannot write weights to ${manifestPath}`,
+        cause
+      })
   })
   return full
 })

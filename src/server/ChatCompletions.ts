@@ -44,11 +44,19 @@ const decodeAndPlan = (label: RouteLabel) =>
     const settings = yield* Settings
     const router = yield* LlmRouter
     const request = yield* RequestBody.decode(ChatCompletionRequest, settings.maxBodyBytes)
-    yield* router
-      .resolve(request.model)
-      .pipe(Effect.mapError((error) => new UnknownModel({ model: request.model, message: error.message })))
+    const unknown = (message: string) => new UnknownModel({ model: request.model, message })
+    // `routes` is a plain object: names like `toString` must not resolve to its prototype.
+    if (request.model in Object.prototype && !Object.hasOwn(router.config.routes, request.model)) {
+      return yield* unknown(
+        `unknown model '${request.model}': the router serves ${Object.keys(router.config.routes).join(", ")}`
+      )
+    }
+    yield* router.resolve(request.model).pipe(Effect.mapError((error) => unknown(error.message)))
     label.route = request.model
-    yield* Effect.annotateCurrentSpan({ "router.route": request.model, "router.stream": request.stream === true })
+    yield* Effect.annotateCurrentSpan({
+      "router.route": request.model,
+      "router.stream": request.stream === true
+    })
     const plan = yield* router.plan(request)
     return { request, plan, settings }
   })
@@ -65,8 +73,12 @@ const logDecision = (plan: Plan, trace: RunTrace, outcome: string) =>
       outcome,
       deployment: trace.answeredBy ?? "-",
       attempts: attemptsMade(trace),
-      failures: trace.attempts.flatMap((a) => (a.failure === undefined ? [] : [`${a.deployment}=${a.failure}`])).join(","),
-      ...(plan.winRate === undefined ? {} : { winRate: Number(plan.winRate.toFixed(4)), strong: plan.strong ?? false }),
+      failures: trace.attempts
+        .flatMap((a) => (a.failure === undefined ? [] : [`${a.deployment}=${a.failure}`]))
+        .join(","),
+      ...(plan.winRate === undefined
+        ? {}
+        : { winRate: Number(plan.winRate.toFixed(4)), strong: plan.strong ?? false }),
       ...(trace.costUsd === undefined ? {} : { costUsd: trace.costUsd }),
       ...(trace.usage === undefined ? {} : { totalTokens: trace.usage.total_tokens }),
       latencyMs: Math.round(trace.latencyMs),
@@ -93,11 +105,22 @@ const recordAllFailed = (plan: Plan, error: AllAttemptsFailed, startedAtMs: numb
     yield* ServerMetrics.recordLatency(plan.route, now - startedAtMs)
     yield* logDecision(plan, trace, "all attempts failed").pipe(
       // Provider messages are built from status codes and upstream messages, never from keys.
-      Effect.annotateLogs("detail", error.failures.map((failure) => failure.message).join(" | ").slice(0, 1000))
+      Effect.annotateLogs(
+        "detail",
+        error.failures
+          .map((failure) => failure.message)
+          .join(" | ")
+          .slice(0, 1000)
+      )
     )
   })
 
-const streamed = (plan: Plan, request: ChatCompletionRequest, options: Runner.RunOptions, startedAtMs: number) =>
+const streamed = (
+  plan: Plan,
+  request: ChatCompletionRequest,
+  options: Runner.RunOptions,
+  startedAtMs: number
+) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
     const running = yield* Runner.open(plan, request, options).pipe(
@@ -110,7 +133,11 @@ const streamed = (plan: Plan, request: ChatCompletionRequest, options: Runner.Ru
       yield* ServerMetrics.recordLatency(plan.route, now - startedAtMs)
       if (Exit.isSuccess(result)) {
         yield* ServerMetrics.recordTrace(plan.route, result.value)
-        yield* logDecision(plan, result.value, result.value.attempts.some((a) => a.outcome === "cancelled") ? "cancelled" : "streamed")
+        yield* logDecision(
+          plan,
+          result.value,
+          result.value.attempts.some((a) => a.outcome === "cancelled") ? "cancelled" : "streamed"
+        )
       } else {
         yield* ServerMetrics.recordTrace(plan.route, running.trace)
         yield* Effect.logWarning("stream interrupted after it started").pipe(
@@ -125,7 +152,10 @@ const streamed = (plan: Plan, request: ChatCompletionRequest, options: Runner.Ru
     )
     return HttpServerResponse.stream(body, {
       contentType: Sse.contentType,
-      headers: { ...DecisionHeaders.fromRun(plan, running.deployment, running.trace), "cache-control": "no-cache" }
+      headers: {
+        ...DecisionHeaders.fromRun(plan, running.deployment, running.trace),
+        "cache-control": "no-cache"
+      }
     })
   })
 
@@ -151,7 +181,9 @@ export const chatCompletions = (
     yield* ServerMetrics.recordThreshold(plan.route, plan.strong)
     if (request.stream === true) {
       return yield* streamed(plan, request, options, startedAtMs).pipe(
-        Effect.tapError((error) => (error._tag === "AllAttemptsFailed" ? recordAllFailed(plan, error, startedAtMs) : Effect.void))
+        Effect.tapError((error) =>
+          error._tag === "AllAttemptsFailed" ? recordAllFailed(plan, error, startedAtMs) : Effect.void
+        )
       )
     }
     const result = yield* Runner.run(plan, request, options).pipe(

@@ -52,9 +52,13 @@ export const fromRun = (plan: Plan, deployment: Deployment, trace: RunTrace): Re
     "x-router-attempts": String(attemptsMade(trace)),
     ...(failed.length === 0
       ? {}
-      : { "x-router-failures": failed.map((attempt) => `${attempt.deployment}=${attempt.failure}`).join(", ") }),
+      : {
+          "x-router-failures": failed.map((attempt) => `${attempt.deployment}=${attempt.failure}`).join(", ")
+        }),
     ...(trace.costUsd === undefined ? {} : { "x-router-cost-usd": trace.costUsd.toFixed(8) }),
     "x-router-latency-ms": String(Math.round(trace.latencyMs)),
-    ...(trace.timeToFirstTokenMs === undefined ? {} : { "x-router-ttft-ms": String(Math.round(trace.timeToFirstTokenMs)) })
+    ...(trace.timeToFirstTokenMs === undefined
+      ? {}
+      : { "x-router-ttft-ms": String(Math.round(trace.timeToFirstTokenMs)) })
   }
 }

@@ -26,7 +26,9 @@ import * as Prometheus from "./Prometheus.ts"
 import * as ServerMetrics from "./ServerMetrics.ts"
 import { Settings } from "./ServerSettings.ts"
 
-type Handler<R> = (label: ChatCompletions.RouteLabel) => Effect.Effect<HttpServerResponse.HttpServerResponse, ServerFailure, R>
+type Handler<R> = (
+  label: ChatCompletions.RouteLabel
+) => Effect.Effect<HttpServerResponse.HttpServerResponse, ServerFailure, R>
 
 /**
  * Turns every failure into an answer: expected failures into their OpenAI-style error, defects
@@ -88,16 +90,20 @@ const health: Handler<LlmRouter | Lifecycle> = () =>
   }).pipe(Effect.withSpan("Server.health"))
 
 const metrics: Handler<never> = () =>
-  Effect.map(ServerMetrics.exposition, (text) => HttpServerResponse.text(text, { contentType: Prometheus.contentType })).pipe(
-    Effect.withSpan("Server.metrics")
-  )
+  Effect.map(ServerMetrics.exposition, (text) =>
+    HttpServerResponse.text(text, { contentType: Prometheus.contentType })
+  ).pipe(Effect.withSpan("Server.metrics"))
 
 const unknownEndpoint = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   const path = request.url.split("?")[0] ?? "/"
-  return yield* answer("unknown", () => Effect.fail(new UnknownEndpoint({ method: request.method, path: path.slice(0, 200) })), {
-    auth: false
-  })
+  return yield* answer(
+    "unknown",
+    () => Effect.fail(new UnknownEndpoint({ method: request.method, path: path.slice(0, 200) })),
+    {
+      auth: false
+    }
+  )
 })
 
 /**
@@ -112,7 +118,10 @@ const unknownEndpoint = Effect.gen(function* () {
  * @since 0.1.0
  */
 export const router = HttpRouter.empty.pipe(
-  HttpRouter.post("/v1/chat/completions", answer("chat_completions", ChatCompletions.chatCompletions, { auth: true })),
+  HttpRouter.post(
+    "/v1/chat/completions",
+    answer("chat_completions", ChatCompletions.chatCompletions, { auth: true })
+  ),
   HttpRouter.post("/v1/route", answer("route", ChatCompletions.routeOnly, { auth: true })),
   HttpRouter.get("/v1/models", answer("models", models, { auth: true })),
   HttpRouter.get("/health", answer("health", health, { auth: false })),

@@ -39,7 +39,10 @@ export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly me
  * The request's `model` names no route (404).
  * @since 0.1.0
  */
-export class UnknownModel extends Data.TaggedError("UnknownModel")<{ readonly model: string; readonly message: string }> {
+export class UnknownModel extends Data.TaggedError("UnknownModel")<{
+  readonly model: string
+  readonly message: string
+}> {
   /** @since 0.1.0 */
   readonly status = 404
 }
@@ -80,7 +83,7 @@ export class UnsupportedMediaType extends Data.TaggedError("UnsupportedMediaType
  * The server is shutting down and takes no new requests (503).
  * @since 0.1.0
  */
-export class Draining extends Data.TaggedError("Draining")<{}> {
+export class Draining extends Data.TaggedError("Draining")<Record<never, never>> {
   /** @since 0.1.0 */
   readonly status = 503
 }
@@ -116,7 +119,10 @@ export const describe = (failure: ServerFailure): { readonly status: number; rea
   ): ErrorBody => ({ error: { message, type, param, code, ...(failures === undefined ? {} : { failures }) } })
   switch (failure._tag) {
     case "InvalidBody":
-      return { status: 400, body: body(failure.message, "invalid_request_error", failure.code, failure.param) }
+      return {
+        status: 400,
+        body: body(failure.message, "invalid_request_error", failure.code, failure.param)
+      }
     case "Unauthorized":
       return { status: 401, body: body(failure.message, "authentication_error", "invalid_api_key") }
     case "UnknownModel":
@@ -151,7 +157,11 @@ export const describe = (failure: ServerFailure): { readonly status: number; rea
     case "Draining":
       return {
         status: 503,
-        body: body("The router is shutting down; retry against another instance.", "server_error", "shutting_down")
+        body: body(
+          "The router is shutting down; retry against another instance.",
+          "server_error",
+          "shutting_down"
+        )
       }
     case "NoRouteAvailable":
       return {

@@ -24,7 +24,10 @@ export interface LifecycleShape {
 }
 
 /** @since 0.1.0 */
-export class Lifecycle extends Context.Tag("effect-llm-router/server/Lifecycle")<Lifecycle, LifecycleShape>() {}
+export class Lifecycle extends Context.Tag("effect-llm-router/server/Lifecycle")<
+  Lifecycle,
+  LifecycleShape
+>() {}
 
 /**
  * Attaches request tracking to a Node server and returns the lifecycle plus its `drain` effect.
@@ -42,7 +45,10 @@ export class Lifecycle extends Context.Tag("effect-llm-router/server/Lifecycle")
  */
 export const track = (
   server: Server
-): { readonly lifecycle: LifecycleShape; readonly drain: (timeoutMs: number) => Effect.Effect<{ readonly forced: number }> } => {
+): {
+  readonly lifecycle: LifecycleShape
+  readonly drain: (timeoutMs: number) => Effect.Effect<{ readonly forced: number }>
+} => {
   let draining = false
   let inFlight = 0
   let idle: Deferred.Deferred<void> | undefined
@@ -65,11 +71,18 @@ export const track = (
       server.close()
       server.closeIdleConnections()
       if (inFlight > 0) {
-        yield* Effect.logInfo("draining in-flight requests").pipe(Effect.annotateLogs({ inFlight, timeoutMs }))
-        yield* Deferred.await(idle).pipe(Effect.timeoutOption(Duration.millis(timeoutMs)))
+        yield* Effect.logInfo("draining in-flight requests").pipe(
+          Effect.annotateLogs({ inFlight, timeoutMs })
+        )
+        // Finalizers run uninterruptibly; the wait itself must be interruptible for the timeout.
+        yield* Deferred.await(idle).pipe(
+          Effect.interruptible,
+          Effect.timeoutOption(Duration.millis(timeoutMs))
+        )
       }
       const forced = inFlight
-      if (forced > 0) yield* Effect.logWarning("drain timeout: closing connections").pipe(Effect.annotateLogs({ forced }))
+      if (forced > 0)
+        yield* Effect.logWarning("drain timeout: closing connections").pipe(Effect.annotateLogs({ forced }))
       server.closeAllConnections()
       return { forced }
     })

@@ -15,7 +15,9 @@ const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/\n/
 const escapeHelp = (value: string) => value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
 
 const labels = (pairs: ReadonlyArray<readonly [string, string]>): string =>
-  pairs.length === 0 ? "" : `{${pairs.map(([key, value]) => `${metricName(key)}="${escapeLabel(value)}"`).join(",")}}`
+  pairs.length === 0
+    ? ""
+    : `{${pairs.map(([key, value]) => `${metricName(key)}="${escapeLabel(value)}"`).join(",")}}`
 
 const number = (value: number | bigint): string => {
   if (typeof value === "bigint") return value.toString()
@@ -34,8 +36,10 @@ const samples = (pair: MetricPair.MetricPair.Untyped): { type: Family["type"]; l
   const name = metricName(pair.metricKey.name)
   const tags = pair.metricKey.tags.map((label) => [label.key, label.value] as const)
   const state = pair.metricState
-  if (MetricState.isCounterState(state)) return { type: "counter", lines: [`${name}${labels(tags)} ${number(state.count)}`] }
-  if (MetricState.isGaugeState(state)) return { type: "gauge", lines: [`${name}${labels(tags)} ${number(state.value)}`] }
+  if (MetricState.isCounterState(state))
+    return { type: "counter", lines: [`${name}${labels(tags)} ${number(state.count)}`] }
+  if (MetricState.isGaugeState(state))
+    return { type: "gauge", lines: [`${name}${labels(tags)} ${number(state.value)}`] }
   if (MetricState.isHistogramState(state)) {
     const buckets = state.buckets.map(
       ([bound, count]) => `${name}_bucket${labels([...tags, ["le", number(bound)]])} ${number(count)}`
@@ -45,22 +49,34 @@ const samples = (pair: MetricPair.MetricPair.Untyped): { type: Family["type"]; l
     }
     return {
       type: "histogram",
-      lines: [...buckets, `${name}_sum${labels(tags)} ${number(state.sum)}`, `${name}_count${labels(tags)} ${number(state.count)}`]
+      lines: [
+        ...buckets,
+        `${name}_sum${labels(tags)} ${number(state.sum)}`,
+        `${name}_count${labels(tags)} ${number(state.count)}`
+      ]
     }
   }
   if (MetricState.isFrequencyState(state)) {
     return {
       type: "counter",
-      lines: [...state.occurrences].map(([key, count]) => `${name}${labels([...tags, ["key", key]])} ${number(count)}`)
+      lines: [...state.occurrences].map(
+        ([key, count]) => `${name}${labels([...tags, ["key", key]])} ${number(count)}`
+      )
     }
   }
   if (MetricState.isSummaryState(state)) {
     const quantiles = state.quantiles.flatMap(([q, value]) =>
-      Option.isSome(value) ? [`${name}${labels([...tags, ["quantile", String(q)]])} ${number(value.value)}`] : []
+      Option.isSome(value)
+        ? [`${name}${labels([...tags, ["quantile", String(q)]])} ${number(value.value)}`]
+        : []
     )
     return {
       type: "summary",
-      lines: [...quantiles, `${name}_sum${labels(tags)} ${number(state.sum)}`, `${name}_count${labels(tags)} ${number(state.count)}`]
+      lines: [
+        ...quantiles,
+        `${name}_sum${labels(tags)} ${number(state.sum)}`,
+        `${name}_count${labels(tags)} ${number(state.count)}`
+      ]
     }
   }
   return { type: "gauge", lines: [] }
@@ -72,17 +88,27 @@ const samples = (pair: MetricPair.MetricPair.Untyped): { type: Family["type"]; l
  */
 export const render = (
   pairs: ReadonlyArray<MetricPair.MetricPair.Untyped>,
-  extra: ReadonlyArray<{ readonly name: string; readonly help: string; readonly type: "gauge"; readonly lines: ReadonlyArray<string> }> = []
+  extra: ReadonlyArray<{
+    readonly name: string
+    readonly help: string
+    readonly type: "gauge"
+    readonly lines: ReadonlyArray<string>
+  }> = []
 ): string => {
   const families = new Map<string, Family>()
   for (const pair of pairs) {
     const name = metricName(pair.metricKey.name)
     const { lines, type } = samples(pair)
-    const family = families.get(name) ?? { type, help: Option.getOrElse(pair.metricKey.description, () => name), lines: [] }
+    const family = families.get(name) ?? {
+      type,
+      help: Option.getOrElse(pair.metricKey.description, () => name),
+      lines: []
+    }
     family.lines.push(...lines)
     families.set(name, family)
   }
-  for (const family of extra) families.set(family.name, { type: family.type, help: family.help, lines: [...family.lines] })
+  for (const family of extra)
+    families.set(family.name, { type: family.type, help: family.help, lines: [...family.lines] })
   const out: Array<string> = []
   for (const [name, family] of [...families].sort(([a], [b]) => a.localeCompare(b))) {
     if (family.lines.length === 0) continue

@@ -34,7 +34,12 @@ export const readBytes = (
     let total = 0
     const parts = yield* request.stream.pipe(
       Stream.mapError(
-        () => new InvalidBody({ message: "The request body could not be read.", param: null, code: "unreadable_body" })
+        () =>
+          new InvalidBody({
+            message: "The request body could not be read.",
+            param: null,
+            code: "unreadable_body"
+          })
       ),
       Stream.mapEffect((part) => {
         total += part.byteLength
@@ -52,7 +57,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>(
-    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`),
+    (acc, key) =>
+      typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`,
     ""
   )
 
@@ -67,7 +73,9 @@ export const invalidField = (error: ParseResult.ParseError): InvalidBody => {
   const emptyArray = first?._tag === "Missing" && first.path[first.path.length - 1] === 0
   const path = emptyArray ? first.path.slice(0, -1) : (first?.path ?? [])
   const param = path.length === 0 ? null : formatPath(path)
-  const detail = emptyArray ? "must not be empty" : (first?.message ?? "invalid value").replace(/\s+/g, " ").slice(0, 300)
+  const detail = emptyArray
+    ? "must not be empty"
+    : (first?.message ?? "invalid value").replace(/\s+/g, " ").slice(0, 300)
   return new InvalidBody({
     message: param === null ? `Invalid request body: ${detail}` : `Invalid value for '${param}': ${detail}`,
     param,
@@ -84,11 +92,21 @@ export const parseJson = (bytes: Uint8Array): Either.Either<unknown, InvalidBody
   try {
     text = utf8.decode(bytes)
   } catch {
-    return Either.left(new InvalidBody({ message: "The request body is not valid UTF-8.", param: null, code: "invalid_encoding" }))
+    return Either.left(
+      new InvalidBody({
+        message: "The request body is not valid UTF-8.",
+        param: null,
+        code: "invalid_encoding"
+      })
+    )
   }
   if (text.trim() === "") {
     return Either.left(
-      new InvalidBody({ message: "The request body is empty; send a JSON object.", param: null, code: "invalid_json" })
+      new InvalidBody({
+        message: "The request body is empty; send a JSON object.",
+        param: null,
+        code: "invalid_json"
+      })
     )
   }
   try {
@@ -96,7 +114,11 @@ export const parseJson = (bytes: Uint8Array): Either.Either<unknown, InvalidBody
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.slice(0, 200) : "syntax error"
     return Either.left(
-      new InvalidBody({ message: `The request body is not valid JSON (${reason}).`, param: null, code: "invalid_json" })
+      new InvalidBody({
+        message: `The request body is not valid JSON (${reason}).`,
+        param: null,
+        code: "invalid_json"
+      })
     )
   }
 }
@@ -123,9 +145,12 @@ export const decode = <A, I>(
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const contentType = request.headers["content-type"]
-    if (!isJsonType(contentType)) return yield* new UnsupportedMediaType({ contentType: String(contentType).slice(0, 100) })
+    if (!isJsonType(contentType))
+      return yield* new UnsupportedMediaType({ contentType: String(contentType).slice(0, 100) })
     const bytes = yield* readBytes(limitBytes)
     const json = parseJson(bytes)
     if (Either.isLeft(json)) return yield* json.left
-    return yield* Schema.decodeUnknown(schema, { errors: "first" })(json.right).pipe(Effect.mapError(invalidField))
+    return yield* Schema.decodeUnknown(schema, { errors: "first" })(json.right).pipe(
+      Effect.mapError(invalidField)
+    )
   })

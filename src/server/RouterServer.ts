@@ -64,9 +64,13 @@ export const layer = (
           yield* HttpServer.serveEffect(Endpoints.app)
           // Added after `serveEffect`'s own finalizer, so it runs first: drain, then detach.
           yield* Effect.addFinalizer(() =>
-            tracked.drain(settings.drainTimeoutMs).pipe(
-              Effect.tap(({ forced }) => Effect.logInfo("server stopped").pipe(Effect.annotateLogs({ forced })))
-            )
+            tracked
+              .drain(settings.drainTimeoutMs)
+              .pipe(
+                Effect.tap(({ forced }) =>
+                  Effect.logInfo("server stopped").pipe(Effect.annotateLogs({ forced }))
+                )
+              )
           )
           yield* HttpServer.logAddress
         })
@@ -84,8 +88,13 @@ export const layer = (
  * The services the endpoints read: the router over the config and the `server` settings.
  * @since 0.1.0
  */
-export const services = (config: RouterConfig): Layer.Layer<LlmRouter.LlmRouter | ServerSettings.Settings, ConfigError> =>
-  Layer.merge(LlmRouter.layer(config), Layer.effect(ServerSettings.Settings, ServerSettings.fromSection(config.server)))
+export const services = (
+  config: RouterConfig
+): Layer.Layer<LlmRouter.LlmRouter | ServerSettings.Settings, ConfigError> =>
+  Layer.merge(
+    LlmRouter.layer(config),
+    Layer.effect(ServerSettings.Settings, ServerSettings.fromSection(config.server))
+  )
 
 /**
  * The endpoints as a web-standard handler (`Request` → `Promise<Response>`), without a Node

@@ -20,7 +20,8 @@ export const requests = Metric.counter("llm_router_requests_total", {
 })
 /** @since 0.1.0 */
 export const attempts = Metric.counter("llm_router_attempts_total", {
-  description: "Deployment attempts, by route, deployment and outcome (succeeded, failed, interrupted, skipped, cancelled)"
+  description:
+    "Deployment attempts, by route, deployment and outcome (succeeded, failed, interrupted, skipped, cancelled)"
 })
 /** @since 0.1.0 */
 export const failures = Metric.counter("llm_router_failures_total", {
@@ -59,7 +60,11 @@ export const inFlight = Metric.gauge("llm_router_in_flight_requests", {
  */
 export const recordRequest = (endpoint: string, route: string, status: number): Effect.Effect<void> =>
   Metric.update(
-    requests.pipe(Metric.tagged("endpoint", endpoint), Metric.tagged("route", route), Metric.tagged("status", String(status))),
+    requests.pipe(
+      Metric.tagged("endpoint", endpoint),
+      Metric.tagged("route", route),
+      Metric.tagged("status", String(status))
+    ),
     1
   )
 
@@ -70,7 +75,13 @@ export const recordRequest = (endpoint: string, route: string, status: number): 
 export const recordThreshold = (route: string, strong: boolean | undefined): Effect.Effect<void> =>
   strong === undefined
     ? Effect.void
-    : Metric.update(thresholdDecisions.pipe(Metric.tagged("route", route), Metric.tagged("side", strong ? "strong" : "weak")), 1)
+    : Metric.update(
+        thresholdDecisions.pipe(
+          Metric.tagged("route", route),
+          Metric.tagged("side", strong ? "strong" : "weak")
+        ),
+        1
+      )
 
 /**
  * Records a finished run: its attempts and failures, and for the deployment that answered its
@@ -90,7 +101,10 @@ export const recordTrace = (route: string, trace: RunTrace): Effect.Effect<void>
       )
       if (attempt.failure !== undefined) {
         yield* Metric.update(
-          failures.pipe(Metric.tagged("deployment", attempt.deployment), Metric.tagged("kind", attempt.failure)),
+          failures.pipe(
+            Metric.tagged("deployment", attempt.deployment),
+            Metric.tagged("kind", attempt.failure)
+          ),
           1
         )
       }
@@ -107,7 +121,8 @@ export const recordTrace = (route: string, trace: RunTrace): Effect.Effect<void>
         trace.usage.completion_tokens
       )
     }
-    if (trace.costUsd !== undefined) yield* Metric.update(cost.pipe(Metric.tagged("deployment", deployment)), trace.costUsd)
+    if (trace.costUsd !== undefined)
+      yield* Metric.update(cost.pipe(Metric.tagged("deployment", deployment)), trace.costUsd)
     if (trace.timeToFirstTokenMs !== undefined) {
       yield* Metric.update(
         timeToFirstToken.pipe(Metric.tagged("route", route), Metric.tagged("deployment", deployment)),
@@ -124,11 +139,13 @@ export const recordLatency = (route: string, millis: number): Effect.Effect<void
   Metric.update(latency.pipe(Metric.tagged("route", route)), millis / 1000)
 
 /**
- * The Prometheus text of every metric, plus `llm_router_strong_call_fraction` per threshold route
+ * The Prometheus text of every `llm_router_*` metric, plus `llm_router_strong_call_fraction` per threshold route
  * (strong decisions / all decisions), derived at scrape time.
  * @since 0.1.0
  */
-export const exposition: Effect.Effect<string> = Effect.map(Prometheus.snapshot, (pairs) => {
+export const exposition: Effect.Effect<string> = Effect.map(Prometheus.snapshot, (all) => {
+  // Only the router's own series: the metric registry is process-wide.
+  const pairs = all.filter((pair) => pair.metricKey.name.startsWith("llm_router_"))
   const sides = new Map<string, { strong: number; total: number }>()
   for (const pair of pairs) {
     if (pair.metricKey.name !== "llm_router_threshold_decisions_total") continue
@@ -143,7 +160,9 @@ export const exposition: Effect.Effect<string> = Effect.map(Prometheus.snapshot,
     sides.set(route, entry)
   }
   const fractions = [...sides].flatMap(([route, { strong, total }]) =>
-    total === 0 ? [] : [Prometheus.sample("llm_router_strong_call_fraction", [["route", route]], strong / total)]
+    total === 0
+      ? []
+      : [Prometheus.sample("llm_router_strong_call_fraction", [["route", route]], strong / total)]
   )
   return Prometheus.render(pairs, [
     {

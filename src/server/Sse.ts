@@ -35,7 +35,10 @@ export const done: Uint8Array = encoder.encode("data: [DONE]\n\n")
  *
  * @since 0.1.0
  */
-export const encode = <A, E>(chunks: Stream.Stream<A, E>, describe: (failure: E) => ErrorBody): Stream.Stream<Uint8Array> =>
+export const encode = <A, E>(
+  chunks: Stream.Stream<A, E>,
+  describe: (failure: E) => ErrorBody
+): Stream.Stream<Uint8Array> =>
   chunks.pipe(
     Stream.map(event),
     Stream.concat(Stream.succeed(done)),

@@ -23,14 +23,20 @@ import { Config, Effect, Layer, Option, Redacted } from "effect"
 export type Exporter =
   | { readonly _tag: "None" }
   | { readonly _tag: "Console" }
-  | { readonly _tag: "Otlp"; readonly endpoint: string; readonly headers: Redacted.Redacted<string> | undefined }
+  | {
+      readonly _tag: "Otlp"
+      readonly endpoint: string
+      readonly headers: Redacted.Redacted<string> | undefined
+    }
 
 const parseHeaders = (text: string): Record<string, string> =>
   Object.fromEntries(
     text
       .split(",")
       .map((pair) => pair.split("="))
-      .filter((parts): parts is [string, string, ...Array<string>] => parts.length >= 2 && parts[0]!.trim() !== "")
+      .filter(
+        (parts): parts is [string, string, ...Array<string>] => parts.length >= 2 && parts[0]!.trim() !== ""
+      )
       .map(([key, ...value]) => [key.trim(), decodeURIComponent(value.join("=").trim())])
   )
 
@@ -44,7 +50,11 @@ export const exporterFromEnv = (options: { readonly console: boolean }): Effect.
     const endpoint = yield* Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT"))
     if (Option.isNone(endpoint) || endpoint.value.trim() === "") return { _tag: "None" } as const
     const headers = yield* Config.option(Config.redacted("OTEL_EXPORTER_OTLP_HEADERS"))
-    return { _tag: "Otlp", endpoint: endpoint.value.replace(/\/+$/, ""), headers: Option.getOrUndefined(headers) } as const
+    return {
+      _tag: "Otlp",
+      endpoint: endpoint.value.replace(/\/+$/, ""),
+      headers: Option.getOrUndefined(headers)
+    } as const
   }).pipe(Effect.orElseSucceed((): Exporter => ({ _tag: "None" })))
 
 /**
@@ -58,12 +68,16 @@ export const exporterFromEnv = (options: { readonly console: boolean }): Effect.
  *
  * @since 0.1.0
  */
-export const layer = (options: { readonly console: boolean; readonly serviceName?: string }): Layer.Layer<never> =>
+export const layer = (options: {
+  readonly console: boolean
+  readonly serviceName?: string
+}): Layer.Layer<never> =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const exporter = yield* exporterFromEnv(options)
       const serviceName =
-        options.serviceName ?? (yield* Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault("llm-router")))
+        options.serviceName ??
+        (yield* Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault("llm-router")))
       switch (exporter._tag) {
         case "None":
           return Layer.empty
@@ -73,11 +87,15 @@ export const layer = (options: { readonly console: boolean; readonly serviceName
             spanProcessor: new SimpleSpanProcessor(new ConsoleSpanExporter())
           })).pipe(Layer.discard)
         case "Otlp":
-          yield* Effect.logInfo("exporting traces over OTLP").pipe(Effect.annotateLogs({ endpoint: exporter.endpoint }))
+          yield* Effect.logInfo("exporting traces over OTLP").pipe(
+            Effect.annotateLogs({ endpoint: exporter.endpoint })
+          )
           return OtlpTracer.layer({
             url: `${exporter.endpoint}/v1/traces`,
             resource: { serviceName },
-            ...(exporter.headers === undefined ? {} : { headers: parseHeaders(Redacted.value(exporter.headers)) })
+            ...(exporter.headers === undefined
+              ? {}
+              : { headers: parseHeaders(Redacted.value(exporter.headers)) })
           }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
       }
     }).pipe(Effect.orDie)

@@ -8,11 +8,13 @@
 import { Layer } from "effect"
 import type { CooldownPolicy } from "./Cooldowns.ts"
 import type { RouterState } from "./index.ts"
+import type { SessionAffinity, SessionAffinityOptions } from "./SessionAffinity.ts"
 import type { LatencyWindow } from "./LatencyStats.ts"
 import * as RedisClient from "./RedisClient.ts"
 import * as RedisCooldowns from "./RedisCooldowns.ts"
 import * as RedisInFlight from "./RedisInFlight.ts"
 import * as RedisLatencyStats from "./RedisLatencyStats.ts"
+import * as RedisSessionAffinity from "./RedisSessionAffinity.ts"
 import * as RedisSpendTracker from "./RedisSpendTracker.ts"
 import * as RedisUsageCounters from "./RedisUsageCounters.ts"
 
@@ -23,10 +25,11 @@ import * as RedisUsageCounters from "./RedisUsageCounters.ts"
 export interface RedisStateOptions extends RedisClient.RedisOptions {
   readonly cooldownPolicy?: CooldownPolicy
   readonly latencyWindow?: LatencyWindow
+  readonly sessions?: SessionAffinityOptions
 }
 
 /**
- * All state services over Redis (one connection, closed when the layer's scope ends).
+ * All state services (and session affinity) over Redis (one connection, closed when the layer's scope ends).
  *
  * @example
  * import { Effect } from "effect"
@@ -37,11 +40,12 @@ export interface RedisStateOptions extends RedisClient.RedisOptions {
  *
  * @since 0.1.0
  */
-export const layerRedis = (options: RedisStateOptions): Layer.Layer<RouterState> =>
+export const layerRedis = (options: RedisStateOptions): Layer.Layer<RouterState | SessionAffinity> =>
   Layer.mergeAll(
     RedisCooldowns.layer(options.cooldownPolicy),
     RedisInFlight.layer,
     RedisLatencyStats.layer(options.latencyWindow),
     RedisSpendTracker.layer,
-    RedisUsageCounters.layer
+    RedisUsageCounters.layer,
+    RedisSessionAffinity.layer(options.sessions)
   ).pipe(Layer.provide(RedisClient.layer(options)))

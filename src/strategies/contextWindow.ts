@@ -67,8 +67,10 @@ export const contextWindow = (options: ContextWindowOptions = {}): Strategy => {
           return `asks ${Format.count(requested)} output tokens, max output ${Format.count(deployment.maxOutputTokens)}`
         }
         if (deployment.contextWindow === undefined) return undefined
-        const prompt = context.promptTokens(encodingForModel(deployment.model))
         const output = outputTokensFor(deployment, context, reserve)
+        // Exact counting loads a tokenizer; skip it when even the byte-count bound fits.
+        if (context.promptTokensUpperBound() + output <= deployment.contextWindow) return undefined
+        const prompt = context.promptTokens(encodingForModel(deployment.model))
         const needed = prompt + output
         return needed > deployment.contextWindow
           ? `needs ${Format.count(needed)} tokens (${Format.count(prompt)} prompt + ${Format.count(output)} output), window ${Format.count(deployment.contextWindow)}`

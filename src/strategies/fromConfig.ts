@@ -58,6 +58,7 @@ export const ContextWindowSpec = Schema.Struct({
 export const LatencySpec = Schema.Struct({
   type: Schema.Literal("latency"),
   bufferFraction: optional(NonNegative),
+  minSamples: optional(NonNegativeInt),
   measure: optional(Schema.Literal("auto", "perOutputToken", "timeToFirstToken"))
 }).annotations({ identifier: "LatencySpec" })
 
@@ -148,6 +149,7 @@ export const strategyFromSpec = (spec: StrategySpec): Strategy<RouterState> => {
     case "latency":
       return latencyBased({
         ...(spec.bufferFraction === undefined ? {} : { bufferFraction: spec.bufferFraction }),
+        ...(spec.minSamples === undefined ? {} : { minSamples: spec.minSamples }),
         ...(spec.measure === undefined ? {} : { measure: spec.measure })
       })
     case "cost":

@@ -27,10 +27,18 @@ export interface LatencyBasedOptions {
    * latency per output token otherwise.
    */
   readonly measure?: "auto" | "perOutputToken" | "timeToFirstToken"
+  /**
+   * Samples a deployment needs before its latency is trusted; below that it is explored first.
+   * A deployment's first call pays for connection setup, so one sample would condemn it. Default 3.
+   */
+  readonly minSamples?: number
 }
 
 /** @since 0.1.0 */
 export const defaultBufferFraction = 0.1
+
+/** @since 0.1.0 */
+export const defaultMinSamples = 3
 
 interface Measured {
   readonly candidate: Candidate
@@ -52,6 +60,7 @@ interface Measured {
  */
 export const latencyBased = (options: LatencyBasedOptions = {}): Strategy<LatencyStats> => {
   const buffer = options.bufferFraction ?? defaultBufferFraction
+  const minSamples = options.minSamples ?? defaultMinSamples
   return {
     name: "latency",
     apply: (candidates, context) =>
@@ -68,12 +77,15 @@ export const latencyBased = (options: LatencyBasedOptions = {}): Strategy<Latenc
           const latency = Option.flatMap(summary, (s) =>
             firstToken ? Option.fromNullable(s.meanTimeToFirstTokenMs) : Option.some(s.msPerOutputToken)
           )
-          if (Option.isNone(latency)) {
+          const samples = Option.match(summary, { onNone: () => 0, onSome: (s) => s.samples })
+          if (Option.isNone(latency) || samples < minSamples) {
             untried.push({
               ...candidate,
               reasons: [
                 ...candidate.reasons,
-                `latency: no ${firstToken ? "time-to-first-token" : "latency"} samples yet; explored first`
+                Option.isNone(latency)
+                  ? `latency: no ${firstToken ? "time-to-first-token" : "latency"} samples yet; explored first`
+                  : `latency: ${samples} of ${minSamples} samples needed; explored first`
               ]
             })
           } else {

@@ -135,6 +135,29 @@ describe("capability-aware routing in the client", () => {
     }
   })
 
+  it("max_tokens above a deployment's maxOutputTokens skips it; with no deployment left, the error says so", async () => {
+    const routed = createRoutedClient(
+      configOf({
+        main: Route.fallback([
+          fake.deployment("text-only", { maxOutputTokens: 1_000 }),
+          fake.deployment("full-model")
+        ]),
+        limited: Route.deployment(fake.deployment("text-only", { maxOutputTokens: 1_000 }))
+      })
+    )
+    try {
+      const fits = await routed.route({ model: "main", messages: ask, max_tokens: 1_000 })
+      expect(fits.deployment).toBe("text-only@fake")
+      const long = await routed.route({ model: "main", messages: ask, max_completion_tokens: 4_000 })
+      expect(long.attempts.map((a) => a.deployment)).toEqual(["full-model@fake"])
+      const error = await failureOf(routed.route({ model: "limited", messages: ask, max_tokens: 4_000 }))
+      expect(error.missingCapabilities).toEqual(["maxOutputTokens"])
+      expect(error.message).toContain("supports 4000 output tokens")
+    } finally {
+      await routed.close()
+    }
+  })
+
   it("a route whose every candidate lacks a capability fails naming it, without calling any model", async () => {
     const routed = client({ tools: false, vision: true })
     try {

@@ -22,7 +22,8 @@ beforeEach(() =>
       "down-model": { sequence: ["unavailable", "unavailable", "unavailable", "unavailable"] },
       "slow-model": { sequence: ["hang"] },
       "drip-model": { reply: "one two three four", interTokenMs: 2_000 },
-      "locked-model": { sequence: ["auth"] }
+      "locked-model": { sequence: ["auth"] },
+      "cut-model": { sequence: [{ kind: "cut_stream", afterChunks: 2 }], reply: "one two three four five" }
     }
   })
 )
@@ -41,6 +42,8 @@ const routedConfig = () => {
       failover: Route.fallback([fake.deployment("down-model"), weak]),
       slow: Route.deployment(fake.deployment("slow-model")),
       drip: Route.deployment(fake.deployment("drip-model")),
+      cut: Route.deployment(fake.deployment("cut-model")),
+      down: Route.deployment(fake.deployment("down-model")),
       locked: Route.deployment(fake.deployment("locked-model", { apiKeyEnv: "ROUTED_CLIENT_TEST_KEY" }))
     },
     { routers: new Map([["prompt", router]]) }
@@ -90,6 +93,49 @@ describe("createRoutedClient (Promise API over the fake upstream)", () => {
       expect(stream.router.trace.attempts.map((a) => a.outcome)).toEqual(["succeeded"])
       expect(stream.router.trace.usage?.completion_tokens).toBeGreaterThan(0)
       expect(fake.upstream.answered("big-model")).toBe(1)
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("a stream that cannot open rejects create; one cut mid-way fails instead of ending short", async () => {
+    const client = createRoutedClient(routedConfig().config)
+    try {
+      const unopened = await failureOf(
+        client.chat.completions.create({ model: "down", messages: user("hi"), stream: true })
+      )
+      expect(unopened._tag).toBe("AllAttemptsFailed")
+      expect(unopened.kind).toBe("Unavailable")
+      const cut = await client.chat.completions.create({ model: "cut", messages: user("hi"), stream: true })
+      const received: Array<string> = []
+      const broken = await failureOf(
+        (async () => {
+          for await (const chunk of cut) received.push(chunk.choices[0]?.delta.content ?? "")
+        })()
+      )
+      expect(broken._tag).toBe("StreamInterrupted")
+      expect(received.join("")).toBe("one two ")
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("breaking out of a stream ends it quietly and aborts the upstream request", async () => {
+    const client = createRoutedClient(routedConfig().config)
+    try {
+      const stream = await client.chat.completions.create({
+        model: "drip",
+        messages: user("hi"),
+        stream: true
+      })
+      const received: Array<string> = []
+      for await (const chunk of stream) {
+        received.push(chunk.choices[0]?.delta.content ?? "")
+        break
+      }
+      expect(received).toEqual(["one "])
+      await Effect.runPromise(fake.upstream.awaitAborted("drip-model"))
+      expect(fake.upstream.answered("drip-model")).toBe(0)
     } finally {
       await client.close()
     }

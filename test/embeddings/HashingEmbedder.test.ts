@@ -3,7 +3,8 @@ import { Effect, Exit } from "effect"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
 import * as HashingEmbedder from "../../src/embeddings/HashingEmbedder.ts"
 
-const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, index) => sum + value * (b[index] ?? 0), 0)
+const dot = (a: Float32Array, b: Float32Array) =>
+  a.reduce((sum, value, index) => sum + value * (b[index] ?? 0), 0)
 
 describe("HashingEmbedder", () => {
   it.effect("returns unit vectors of the requested dimension, deterministically", () =>
@@ -16,7 +17,8 @@ describe("HashingEmbedder", () => {
       expect(first.length).toBe(64)
       expect(Array.from(first)).toEqual(Array.from(second))
       expect(dot(first, first)).toBeCloseTo(1, 5)
-    }))
+    })
+  )
 
   it.effect("puts texts sharing words closer than unrelated texts", () =>
     Effect.gen(function* () {
@@ -27,20 +29,23 @@ describe("HashingEmbedder", () => {
         "recommend a pasta recipe for dinner tonight"
       ])
       expect(dot(a!, b!)).toBeGreaterThan(dot(a!, c!) + 0.2)
-    }))
+    })
+  )
 
   it.effect("maps the empty text to the zero vector", () =>
     Effect.gen(function* () {
       const vector = yield* HashingEmbedder.make({ dimension: 16 }).embed("")
       expect(Array.from(vector).every((value) => value === 0)).toBe(true)
-    }))
+    })
+  )
 
   it.effect("different seeds hash differently", () =>
     Effect.gen(function* () {
       const a = yield* HashingEmbedder.make({ dimension: 32, seed: 1 }).embed("hello world")
       const b = yield* HashingEmbedder.make({ dimension: 32, seed: 2 }).embed("hello world")
       expect(Array.from(a)).not.toEqual(Array.from(b))
-    }))
+    })
+  )
 
   it.effect("rejects invalid options with a tagged error, and provides the Embedder layer", () =>
     Effect.gen(function* () {
@@ -52,5 +57,6 @@ describe("HashingEmbedder", () => {
         HashingEmbedder.layer({ dimension: 8 })
       )
       expect(dimension).toBe(8)
-    }))
+    })
+  )
 })

@@ -152,6 +152,32 @@ describe("Router.plan", () => {
     }).pipe(Effect.provide(State.layerMemory))
   )
 
+  it.effect("leaves out deployments lacking a capability the request uses, and says which", () =>
+    Effect.gen(function* () {
+      const textOnly = dep("text@x", { capabilities: { vision: false, tools: false } })
+      const vision = dep("vision@x")
+      const imageRequest = request("", {
+        messages: [
+          { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] }
+        ]
+      })
+      const plan = yield* Router.plan(Route.fallback([textOnly, vision]), imageRequest)
+      expect(ids(plan)).toEqual(["vision@x"])
+      expect(plan.decisions.flatMap((d) => d.removed ?? [])[0]?.reason).toContain("lacks vision")
+      // Text requests still reach the text-only deployment.
+      expect(ids(yield* Router.plan(Route.fallback([textOnly, vision]), request("hi")))).toEqual(["text@x", "vision@x"])
+      // With the filter off, planning keeps it.
+      const unfiltered = yield* Router.plan(Route.fallback([textOnly, vision]), imageRequest, { capabilityFilter: false })
+      expect(ids(unfiltered)).toEqual(["text@x", "vision@x"])
+      const toolsRequest = request("call it", {
+        tools: [{ type: "function", function: { name: "lookup" } }]
+      })
+      const error = yield* Effect.flip(Router.plan(Route.deployment(textOnly), toolsRequest))
+      expect(error._tag).toBe("NoRouteAvailable")
+      expect(error.message).toContain("no deployment supports tools")
+    }).pipe(Effect.provide(State.layerMemory))
+  )
+
   it("a plan never contains a deployment a filter removed", async () => {
     await fc.assert(
       fc.asyncProperty(

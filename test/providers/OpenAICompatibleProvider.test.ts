@@ -5,6 +5,7 @@ import { Provider } from "../../src/providers/Provider.ts"
 import * as FakeUpstream from "../../src/providers/FakeUpstream.ts"
 import * as OpenAICompatibleProvider from "../../src/providers/OpenAICompatibleProvider.ts"
 import type { Script } from "../../src/providers/FakeUpstreamScript.ts"
+import { countPromptTokens, countTokens, encodingForModel } from "../../src/core/Tokens.ts"
 import { deploymentAt, request } from "./fixtures.ts"
 
 const secret = "sk-test-very-secret-key-0123456789"
@@ -30,7 +31,9 @@ const script: Script = {
     denied: { sequence: ["auth"] },
     cut: { reply: "one two three four", sequence: [{ kind: "cut_stream", afterChunks: 2 }] },
     snapped: { reply: "one two three four", sequence: [{ kind: "reset_stream", afterChunks: 2 }] },
-    slowStream: { reply: "a b c", interTokenMs: 5_000 }
+    slowStream: { reply: "a b c", interTokenMs: 5_000 },
+    noUsage: { reply: "counted by the router itself", omitUsage: true },
+    garbledStream: { sequence: ["malformed"] }
   }
 }
 
@@ -194,6 +197,36 @@ describe("OpenAICompatibleProvider over real HTTP", () => {
         const snapped = yield* collect(upstream, "snapped")
         expect(Either.isLeft(cut) && cut.left._tag).toBe("Unavailable")
         expect(Either.isLeft(snapped) && snapped.left._tag).toBe("Unavailable")
+      })
+    )
+  )
+
+  it.live("counts tokens when the upstream reports no usage, streaming or not", () =>
+    withUpstream((upstream) =>
+      Effect.gen(function* () {
+        const provider = yield* Provider
+        const deployment = deploymentAt(upstream, "noUsage")
+        const expectedOutput = countTokens("counted by the router itself", encodingForModel("noUsage"))
+        const completion = yield* provider.complete(deployment, request())
+        expect([completion.usageSource, completion.usage.completion_tokens]).toEqual([
+          "counted",
+          expectedOutput
+        ])
+        expect(completion.usage.prompt_tokens).toBe(countPromptTokens(request(), encodingForModel("noUsage")))
+        const events = Either.getOrThrow(yield* collect(upstream, "noUsage"))
+        const last = events[events.length - 1]
+        expect(
+          last?._tag === "Summary" && [last.summary.usageSource, last.summary.usage.completion_tokens]
+        ).toEqual(["counted", expectedOutput])
+      })
+    )
+  )
+
+  it.live("a malformed stream chunk is a MalformedResponse", () =>
+    withUpstream((upstream) =>
+      Effect.gen(function* () {
+        const garbled = yield* collect(upstream, "garbledStream")
+        expect(Either.isLeft(garbled) && garbled.left._tag).toBe("MalformedResponse")
       })
     )
   )

@@ -21,7 +21,8 @@ const metricValue = (text: string, name: string, labels: Record<string, string>)
     .split("\n")
     .find(
       (l) =>
-        l.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => l.includes(`${key}="${value}"`))
+        l.startsWith(`${name}{`) &&
+        Object.entries(labels).every(([key, value]) => l.includes(`${key}="${value}"`))
     )
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1))
 }
@@ -106,7 +107,11 @@ describe("POST /v1/chat/completions", () => {
   })
 
   it("reports a stream broken after its first chunks as an error, not as a short answer", async () => {
-    const stream = await running.client.chat.completions.create({ model: "cut", stream: true, messages: ask("x") })
+    const stream = await running.client.chat.completions.create({
+      model: "cut",
+      stream: true,
+      messages: ask("x")
+    })
     const received: Array<string> = []
     const consume = async () => {
       for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? "")
@@ -142,7 +147,12 @@ describe("POST /v1/route", () => {
       body: JSON.stringify({ model: "quality", messages: ask("p=0.8 plan only") })
     })
     expect(response.status).toBe(200)
-    const plan = (await response.json()) as { route: string; winRate: number; strong: boolean; attempts: Array<string> }
+    const plan = (await response.json()) as {
+      route: string
+      winRate: number
+      strong: boolean
+      attempts: Array<string>
+    }
     expect(plan.route).toBe("quality")
     expect(plan.winRate).toBe(0.8)
     expect(plan.strong).toBe(true)
@@ -158,36 +168,66 @@ describe("GET /health and GET /metrics", () => {
     expect(response.status).toBe(200)
     const body = (await response.json()) as { status: string; routes: number }
     expect(body.status).toBe("ok")
-    expect(body.routes).toBe(8)
+    expect(body.routes).toBe(9)
   })
 
   it("counts requests, attempts, failures, tokens, cost and the strong fraction", async () => {
     const before = await scrape()
-    const strongBefore = metricValue(before, "llm_router_threshold_decisions_total", { route: "quality", side: "strong" })
-    const weakBefore = metricValue(before, "llm_router_threshold_decisions_total", { route: "quality", side: "weak" })
-    const okBefore = metricValue(before, "llm_router_requests_total", { endpoint: "chat_completions", route: "quality", status: "200" })
-    const completionBefore = metricValue(before, "llm_router_tokens_total", { deployment: "weak@fake", type: "completion" })
+    const strongBefore = metricValue(before, "llm_router_threshold_decisions_total", {
+      route: "quality",
+      side: "strong"
+    })
+    const weakBefore = metricValue(before, "llm_router_threshold_decisions_total", {
+      route: "quality",
+      side: "weak"
+    })
+    const okBefore = metricValue(before, "llm_router_requests_total", {
+      endpoint: "chat_completions",
+      route: "quality",
+      status: "200"
+    })
+    const completionBefore = metricValue(before, "llm_router_tokens_total", {
+      deployment: "weak@fake",
+      type: "completion"
+    })
     const { data } = await running.client.chat.completions
       .create({ model: "quality", messages: ask("p=0.1 cheap one") })
       .withResponse()
     await running.client.chat.completions.create({ model: "quality", messages: ask("p=0.95 hard one") })
     await running.client.chat.completions.create({ model: "quality", messages: ask("p=0.96 hard two") })
     const after = await scrape()
-    expect(metricValue(after, "llm_router_requests_total", { endpoint: "chat_completions", route: "quality", status: "200" })).toBe(
-      okBefore + 3
-    )
-    const strong = metricValue(after, "llm_router_threshold_decisions_total", { route: "quality", side: "strong" })
-    const weak = metricValue(after, "llm_router_threshold_decisions_total", { route: "quality", side: "weak" })
+    expect(
+      metricValue(after, "llm_router_requests_total", {
+        endpoint: "chat_completions",
+        route: "quality",
+        status: "200"
+      })
+    ).toBe(okBefore + 3)
+    const strong = metricValue(after, "llm_router_threshold_decisions_total", {
+      route: "quality",
+      side: "strong"
+    })
+    const weak = metricValue(after, "llm_router_threshold_decisions_total", {
+      route: "quality",
+      side: "weak"
+    })
     expect(strong - strongBefore).toBe(2)
     expect(weak - weakBefore).toBe(1)
-    expect(metricValue(after, "llm_router_strong_call_fraction", { route: "quality" })).toBeCloseTo(strong / (strong + weak), 10)
-    expect(metricValue(after, "llm_router_tokens_total", { deployment: "weak@fake", type: "completion" })).toBe(
-      completionBefore + data.usage!.completion_tokens
+    expect(metricValue(after, "llm_router_strong_call_fraction", { route: "quality" })).toBeCloseTo(
+      strong / (strong + weak),
+      10
     )
-    expect(metricValue(after, "llm_router_failures_total", { deployment: "flaky@fake", kind: "Unavailable" })).toBeGreaterThan(0)
+    expect(
+      metricValue(after, "llm_router_tokens_total", { deployment: "weak@fake", type: "completion" })
+    ).toBe(completionBefore + data.usage!.completion_tokens)
+    expect(
+      metricValue(after, "llm_router_failures_total", { deployment: "flaky@fake", kind: "Unavailable" })
+    ).toBeGreaterThan(0)
     expect(metricValue(after, "llm_router_cost_usd_total", { deployment: "weak@fake" })).toBeGreaterThan(0)
     expect(after).toMatch(/# TYPE llm_router_request_duration_seconds histogram/)
-    expect(after).toMatch(/llm_router_time_to_first_token_seconds_bucket\{route="quality",deployment="strong@fake",le="\+Inf"\}/)
+    expect(after).toMatch(
+      /llm_router_time_to_first_token_seconds_bucket\{route="quality",deployment="strong@fake",le="\+Inf"\}/
+    )
     expect(after).not.toContain(apiKey)
   })
 })

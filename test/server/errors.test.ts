@@ -93,7 +93,11 @@ describe("400: Schema validation names the bad field", () => {
   })
 
   it("a body that is not UTF-8", async () => {
-    const bytes = Buffer.concat([Buffer.from('{"model":"main","messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')])
+    const bytes = Buffer.concat([
+      Buffer.from('{"model":"main","messages":[{"role":"user","content":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}]}')
+    ])
     const response = await fetch(`${running.baseUrl}/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
@@ -104,7 +108,9 @@ describe("400: Schema validation names the bad field", () => {
   })
 
   it("a body sent as something other than JSON gets 415", async () => {
-    const response = await post("/chat/completions", "model=main", { "content-type": "application/x-www-form-urlencoded" })
+    const response = await post("/chat/completions", "model=main", {
+      "content-type": "application/x-www-form-urlencoded"
+    })
     expect(response.status).toBe(415)
     expect(response.json.error.message).toContain("application/json")
   })
@@ -120,7 +126,9 @@ describe("401: bearer keys", () => {
 
   it("with a wrong key, through the SDK", async () => {
     const client = new OpenAI({ apiKey: "sk-wrong", baseURL: running.baseUrl, maxRetries: 0 })
-    const error = await sdkError(client.chat.completions.create({ model: "main", messages: [{ role: "user", content: "hi" }] }))
+    const error = await sdkError(
+      client.chat.completions.create({ model: "main", messages: [{ role: "user", content: "hi" }] })
+    )
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
     expect(error.message).not.toContain(apiKey)
   })
@@ -141,8 +149,19 @@ describe("404", () => {
     expect(error.message).toContain("main")
   })
 
-  it.each(["router-nosuch-0.5", "router-prompt-1.5"])("a RouteLLM-style name that does not resolve: %s", async (model) => {
-    const response = await post("/chat/completions", JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }))
+  // Found by the malformed-bodies property: names of Object.prototype members are not routes.
+  it.each([
+    "router-nosuch-0.5",
+    "router-prompt-1.5",
+    "toString",
+    "constructor",
+    "__proto__",
+    "hasOwnProperty"
+  ])("a name that resolves to nothing: %s", async (model) => {
+    const response = await post(
+      "/chat/completions",
+      JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] })
+    )
     expect(response.status).toBe(404)
     expect(response.json.error.code).toBe("model_not_found")
   })
@@ -160,7 +179,10 @@ describe("404", () => {
 })
 
 describe("413: body size limit", () => {
-  const huge = JSON.stringify({ model: "main", messages: [{ role: "user", content: "x".repeat(maxBodyBytes * 2) }] })
+  const huge = JSON.stringify({
+    model: "main",
+    messages: [{ role: "user", content: "x".repeat(maxBodyBytes * 2) }]
+  })
 
   it("with a Content-Length over the limit", async () => {
     const response = await post("/chat/completions", huge)
@@ -177,7 +199,11 @@ describe("413: body size limit", () => {
           port: url.port,
           path: url.pathname,
           method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}`, "transfer-encoding": "chunked" }
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${apiKey}`,
+            "transfer-encoding": "chunked"
+          }
         },
         (res) => {
           res.resume()
@@ -196,7 +222,10 @@ describe("413: body size limit", () => {
 
 describe("upstream failure after failover", () => {
   it("502 when every attempt failed, with the failure kinds and no upstream detail", async () => {
-    const response = await post("/chat/completions", JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] }))
+    const response = await post(
+      "/chat/completions",
+      JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] })
+    )
     expect(response.status).toBe(502)
     expect(response.json.error.type).toBe("upstream_error")
     expect(response.json.error.failures).toEqual([{ deployment: "down@fake", kind: "Unavailable" }])
@@ -206,20 +235,33 @@ describe("upstream failure after failover", () => {
 
   it("503 once the failing deployment's circuit is open and nothing is left to try", async () => {
     for (let i = 0; i < 3; i++) {
-      await post("/chat/completions", JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] }))
+      await post(
+        "/chat/completions",
+        JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] })
+      )
     }
-    const response = await post("/chat/completions", JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] }))
+    const response = await post(
+      "/chat/completions",
+      JSON.stringify({ model: "down", messages: [{ role: "user", content: "hi" }] })
+    )
     expect(response.status).toBe(503)
     expect(response.json.error.message).toContain("down@fake")
     expectClean(response.text)
   })
 
   it("504 when the deployment timed out, for JSON and for streams", async () => {
-    const json = await post("/chat/completions", JSON.stringify({ model: "hang", messages: [{ role: "user", content: "hi" }] }))
+    const json = await post(
+      "/chat/completions",
+      JSON.stringify({ model: "hang", messages: [{ role: "user", content: "hi" }] })
+    )
     expect(json.status).toBe(504)
     expect(json.json.error.failures?.map((f) => f.kind)).toEqual(["Timeout"])
     const error = await sdkError(
-      running.client.chat.completions.create({ model: "hang", stream: true, messages: [{ role: "user", content: "hi" }] })
+      running.client.chat.completions.create({
+        model: "hang",
+        stream: true,
+        messages: [{ role: "user", content: "hi" }]
+      })
     )
     expect(error.status).toBe(504)
   })

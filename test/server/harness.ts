@@ -3,7 +3,7 @@
  * that talk to it with the `openai` SDK, `fetch` or raw sockets.
  */
 import { HttpServer } from "@effect/platform"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import OpenAI from "openai"
 import type { Script } from "../../src/providers/FakeUpstreamScript.ts"
 import * as FakeUpstream from "../../src/providers/FakeUpstream.ts"
@@ -32,10 +32,17 @@ export const script: Script = {
     // The first request fails (503), the next ones answer.
     flaky: { sequence: ["unavailable"] },
     backup: { reply: "backup answer" },
-    down: { sequence: ["unavailable", "unavailable", "unavailable", "unavailable", "unavailable", "unavailable"] },
+    down: {
+      sequence: ["unavailable", "unavailable", "unavailable", "unavailable", "unavailable", "unavailable"]
+    },
     hang: { sequence: ["hang", "hang", "hang", "hang"] },
-    "cut-stream": { reply: "one two three four five six", interTokenMs: 30, sequence: [{ kind: "reset_stream", afterChunks: 2 }] },
-    slow: { reply: "slowly streamed answer of eight words here", ttftMs: 50, interTokenMs: 60 }
+    "cut-stream": {
+      reply: "one two three four five six",
+      interTokenMs: 30,
+      sequence: [{ kind: "reset_stream", afterChunks: 2 }]
+    },
+    slow: { reply: "slowly streamed answer of eight words here", ttftMs: 50, interTokenMs: 60 },
+    "slow-json": { reply: "a slow but complete answer", latencyMs: 400 }
   }
 }
 
@@ -57,18 +64,22 @@ export const configValue = (baseUrl: string, server: Record<string, unknown>) =>
     deployment("down@fake", "down", { baseUrl }),
     deployment("hang@fake", "hang", { baseUrl, timeoutMs: 300 }),
     deployment("cut@fake", "cut-stream", { baseUrl }),
-    deployment("slow@fake", "slow", { baseUrl })
+    deployment("slow@fake", "slow", { baseUrl }),
+    deployment("slow-json@fake", "slow-json", { baseUrl })
   ],
   routers: { prompt: { type: "prompt-number" } },
   routes: {
     main: { fallback: ["flaky@fake", "backup@fake"] },
     strong: "strong@fake",
     weak: "weak@fake",
-    quality: { threshold: { router: "prompt", threshold: 0.5, strong: { route: "strong" }, weak: { route: "weak" } } },
+    quality: {
+      threshold: { router: "prompt", threshold: 0.5, strong: { route: "strong" }, weak: { route: "weak" } }
+    },
     down: "down@fake",
     hang: "hang@fake",
     cut: "cut@fake",
-    slow: "slow@fake"
+    slow: "slow@fake",
+    "slow-json": "slow-json@fake"
   },
   default: "main",
   routellm: { strong: "strong", weak: "weak" },
@@ -130,8 +141,15 @@ export const startInProcess = async (server: Record<string, unknown> = {}): Prom
   process.env[apiKeyEnv] = apiKey
   const upstreamScope = Effect.runSync(Scope.make())
   const upstream = await Effect.runPromise(Scope.extend(FakeUpstream.make({ script }), upstreamScope))
-  const config = await Effect.runPromise(RouterConfig.fromValue(configValue(upstream.baseUrl, server), { resolveRouter }))
-  const { dispose, handler } = RouterServer.webHandler(config, Layer.merge(OpenAICompatibleProvider.layer, State.layerMemory))
+  const config = await Effect.runPromise(
+    RouterConfig.fromValue(configValue(upstream.baseUrl, server), { resolveRouter })
+  )
+  // Thousands of requests: keep only warnings in the test output.
+  const quiet = Logger.minimumLogLevel(LogLevel.Warning)
+  const { dispose, handler } = RouterServer.webHandler(
+    config,
+    Layer.mergeAll(OpenAICompatibleProvider.layer, State.layerMemory, quiet)
+  )
   return {
     handler: (request) => handler(request),
     close: async () => {

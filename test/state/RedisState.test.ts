@@ -11,13 +11,16 @@ import { attempt, plan } from "../fallback/plans.ts"
 import type { RouterState } from "../../src/state/index.ts"
 import * as State from "../../src/state/index.ts"
 import { redisFallbacks } from "../../src/state/RedisClient.ts"
+import { SessionAffinity } from "../../src/state/SessionAffinity.ts"
 import { layerRedis } from "../../src/state/RedisState.ts"
 import { privateRedis, sharedRedisUrl, uniquePrefix } from "./redisServer.ts"
 
 /** Builds an independent router state (own connection, own local cache) in the current scope. */
 const instance = (url: string, keyPrefix: string) => Layer.build(layerRedis({ url, keyPrefix }))
-const use = <A, E>(context: Context.Context<RouterState>, effect: Effect.Effect<A, E, RouterState>) =>
-  Effect.provide(effect, context)
+const use = <A, E, R extends RouterState | SessionAffinity>(
+  context: Context.Context<RouterState | SessionAffinity>,
+  effect: Effect.Effect<A, E, R>
+) => Effect.provide(effect, context)
 
 const cooldowns = Effect.map(State.Cooldowns.Cooldowns, (c) => c)
 
@@ -148,6 +151,45 @@ describe("Redis state shared between router instances", () => {
   )
 })
 
+describe("session affinity shared through Redis", () => {
+  it.scoped("a session bound by one router is found by the other, and forgotten for both", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix("sessions")
+      const a = yield* instance(sharedRedisUrl, prefix)
+      const b = yield* instance(sharedRedisUrl, prefix)
+      yield* use(
+        a,
+        Effect.flatMap(SessionAffinity, (s) => s.bind("chat-1", "main", "gpt@x"))
+      )
+      const found = yield* use(
+        b,
+        Effect.flatMap(SessionAffinity, (s) => s.lookup("chat-1", "main"))
+      )
+      expect(Option.map(found, (binding) => binding.deployment)).toEqual(Option.some("gpt@x"))
+      expect(
+        Option.isNone(
+          yield* use(
+            b,
+            Effect.flatMap(SessionAffinity, (s) => s.lookup("chat-1", "other"))
+          )
+        )
+      ).toBe(true)
+      yield* use(
+        b,
+        Effect.flatMap(SessionAffinity, (s) => s.forget("chat-1"))
+      )
+      expect(
+        Option.isNone(
+          yield* use(
+            a,
+            Effect.flatMap(SessionAffinity, (s) => s.lookup("chat-1", "main"))
+          )
+        )
+      ).toBe(true)
+    })
+  )
+})
+
 describe("two routers sharing Redis at run time", () => {
   it.scopedLive("a deployment failed through one router is skipped by the other", () =>
     Effect.gen(function* () {
@@ -162,7 +204,7 @@ describe("two routers sharing Redis at run time", () => {
         path: "fallback",
         steps: [attempt(deploymentAt(upstream, "boom")), attempt(deploymentAt(upstream, "ok"))]
       })
-      const run = (context: Context.Context<RouterState>) =>
+      const run = (context: Context.Context<RouterState | SessionAffinity>) =>
         use(context, Runner.run(node, request()).pipe(Effect.provide(OpenAICompatibleProvider.layer)))
       for (let i = 0; i < State.Cooldowns.defaultCooldownPolicy.failuresToOpen; i++) yield* run(a)
       expect(upstream.requests("boom")).toBe(3)

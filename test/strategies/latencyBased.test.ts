@@ -24,7 +24,7 @@ const sample = (id: string, msPerToken: number, timeToFirstTokenMs?: number) =>
 const orderOver = (
   seeds: number,
   list: ReadonlyArray<Candidate>,
-  options: LatencyBasedOptions = {},
+  options: LatencyBasedOptions = { minSamples: 1 },
   stream = false
 ) =>
   Effect.forEach(
@@ -45,7 +45,7 @@ describe("latencyBased", () => {
       yield* sample("b", 41)
       const orders = new Set(yield* orderOver(30, candidates(a, b)))
       expect([...orders]).toEqual(["b,a"])
-      const outcome = yield* latencyBased().apply(candidates(a, b), context("hi"))
+      const outcome = yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi"))
       expect(outcome.summary).toBe(
         "latency (ms/token): b 41 ms/token (fastest), a 55 ms/token; untried first: none"
       )
@@ -53,10 +53,27 @@ describe("latencyBased", () => {
     }).pipe(Effect.provide(LatencyStatsModule.layerMemory()))
   )
 
+  it.effect("keeps exploring a deployment until it has minSamples samples", () =>
+    Effect.gen(function* () {
+      // b's first call was slow (connection set-up); one sample must not condemn it.
+      yield* sample("a", 50)
+      yield* sample("a", 50)
+      yield* sample("a", 50)
+      yield* sample("b", 400)
+      const outcome = yield* latencyBased({ minSamples: 3 }).apply(candidates(a, b), context("hi"))
+      expect(ids(outcome)).toEqual(["b", "a"])
+      expect(outcome.candidates[0]?.reasons).toEqual(["latency: 1 of 3 samples needed; explored first"])
+      yield* sample("b", 10)
+      yield* sample("b", 10)
+      const trusted = yield* latencyBased({ minSamples: 3 }).apply(candidates(a, b), context("hi"))
+      expect(ids(trusted)).toEqual(["a", "b"])
+    }).pipe(Effect.provide(LatencyStatsModule.layerMemory()))
+  )
+
   it.effect("explores untried deployments first", () =>
     Effect.gen(function* () {
       yield* sample("a", 10)
-      const outcome = yield* latencyBased().apply(candidates(a, b), context("hi"))
+      const outcome = yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi"))
       expect(ids(outcome)).toEqual(["b", "a"])
       expect(outcome.summary).toContain("untried first: b")
       expect(outcome.candidates[0]?.reasons).toEqual(["latency: no latency samples yet; explored first"])
@@ -74,7 +91,7 @@ describe("latencyBased", () => {
       expect([...counts.keys()].sort()).toEqual(["a,b,c", "b,a,c"])
       expect(counts.get("a,b,c")).toBeGreaterThan(60)
       expect(counts.get("b,a,c")).toBeGreaterThan(60)
-      const narrow = new Set(yield* orderOver(50, candidates(c, b, a), { bufferFraction: 0.05 }))
+      const narrow = new Set(yield* orderOver(50, candidates(c, b, a), { bufferFraction: 0.05, minSamples: 1 }))
       expect([...narrow]).toEqual(["a,b,c"])
     }).pipe(Effect.provide(LatencyStatsModule.layerMemory()))
   )
@@ -85,14 +102,14 @@ describe("latencyBased", () => {
       yield* sample("a", 10, 900)
       yield* sample("b", 30, 200)
       yield* sample("c", 5)
-      expect(ids(yield* latencyBased().apply(candidates(a, b), context("hi")))).toEqual(["a", "b"])
-      const streamed = yield* latencyBased().apply(candidates(a, b, c), context("hi", { stream: true }))
+      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual(["a", "b"])
+      const streamed = yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b, c), context("hi", { stream: true }))
       // c has no time-to-first-token samples, so it is explored first.
       expect(ids(streamed)).toEqual(["c", "b", "a"])
       expect(streamed.summary).toBe(
         "latency (ms to first token): b 200 ms to first token (fastest), a 900 ms to first token; untried first: c"
       )
-      const forced = yield* latencyBased({ measure: "perOutputToken" }).apply(
+      const forced = yield* latencyBased({ measure: "perOutputToken", minSamples: 1 }).apply(
         candidates(a, b),
         context("hi", { stream: true })
       )
@@ -105,10 +122,10 @@ describe("latencyBased", () => {
       yield* sample("a", 100)
       yield* TestClock.adjust("30 minutes")
       yield* sample("b", 10)
-      expect(ids(yield* latencyBased().apply(candidates(a, b), context("hi")))).toEqual(["b", "a"])
+      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual(["b", "a"])
       yield* TestClock.adjust("31 minutes")
       // a's sample is now over an hour old: a is untried again and explored first.
-      expect(ids(yield* latencyBased().apply(candidates(a, b), context("hi")))).toEqual(["a", "b"])
+      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual(["a", "b"])
     }).pipe(Effect.provide(LatencyStatsModule.layerMemory({ maxSamples: 20, maxAgeMs: 60 * 60 * 1000 })))
   )
 })

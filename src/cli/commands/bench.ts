@@ -19,6 +19,8 @@ import { benchQualityCommand } from "./benchQuality.ts"
  * @since 0.1.0
  */
 export const benchCommand = Command.make("bench").pipe(
-  Command.withDescription("Benchmarks: routing quality, decision and gateway overhead, failover under faults"),
+  Command.withDescription(
+    "Benchmarks: routing quality, decision and gateway overhead, failover under faults"
+  ),
   Command.withSubcommands([benchQualityCommand, benchOverheadCommand, benchFailoverCommand])
 )

@@ -7,21 +7,33 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { mkdirSync, writeFileSync } from "node:fs"
-import { dirname } from "node:path"
-import { runOverheadBench } from "../../../bench/overhead.ts"
+import { dirname, join } from "node:path"
+import { runOverheadBench, toOverheadJson } from "../../../bench/overhead.ts"
+import { gatewaySpec, renderSvg } from "../../../bench/report.ts"
 import { decisionTableText, gatewayTableText } from "../../../bench/tables.ts"
 
 const json = Options.file("json").pipe(
-  Options.withDescription("Write { decision: [...], gateway: [...] } here, and everything else to <FILE>-details.json"),
+  Options.withDescription(
+    "Write { decision: [...], gateway: [...] } here, and everything else to <FILE>-details.json"
+  ),
   Options.optional
 )
-const rates = Options.text("rates").pipe(Options.withDescription("Comma-separated offered request rates (RPS)"), Options.withDefault("100,500,1000,2000"))
-const durationMs = Options.integer("duration-ms").pipe(Options.withDescription("Duration of each load run"), Options.withDefault(5_000))
+const rates = Options.text("rates").pipe(
+  Options.withDescription("Comma-separated offered request rates (RPS)"),
+  Options.withDefault("100,500,1000,2000")
+)
+const durationMs = Options.integer("duration-ms").pipe(
+  Options.withDescription("Duration of each load run"),
+  Options.withDefault(5_000)
+)
 const decisionBudgetMs = Options.integer("decision-budget-ms").pipe(
   Options.withDescription("Time spent measuring each router or strategy"),
   Options.withDefault(2_000)
 )
-const embedders = Options.text("embedders").pipe(Options.withDescription("Comma-separated embedders"), Options.withDefault("static,hashing,use-lite"))
+const embedders = Options.text("embedders").pipe(
+  Options.withDescription("Comma-separated embedders"),
+  Options.withDefault("static,hashing,use-lite")
+)
 const noGateway = Options.boolean("no-gateway").pipe(Options.withDescription("Skip the gateway benchmark"))
 const noDecision = Options.boolean("no-decision").pipe(Options.withDescription("Skip the decision benchmark"))
 
@@ -49,10 +61,14 @@ export const benchOverheadCommand = Command.make(
         rates: numbers(options.rates),
         durationMs: options.durationMs,
         decisionBudgetMs: options.decisionBudgetMs,
-        embedders: options.embedders.split(",").map((name) => name.trim()).filter((name) => name.length > 0),
+        embedders: options.embedders
+          .split(",")
+          .map((name) => name.trim())
+          .filter((name) => name.length > 0),
         gateway: !options.noGateway,
         decision: !options.noDecision,
-        onProgress: (message) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${message}\n`)
+        onProgress: (message) =>
+          process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${message}\n`)
       })
       const { details } = results
       yield* Console.log(
@@ -61,7 +77,9 @@ export const benchOverheadCommand = Command.make(
           decisionTableText(results.decision),
           "",
           `CLI cold start (llm-router --version): ${details.cliColdStartMs} ms; memory after loading all routers: rss ${details.memoryMb.rss} MB, heap ${details.memoryMb.heapUsed} MB`,
-          `Load times: ${Object.entries(details.loadMs).map(([what, ms]) => `${what} ${ms} ms`).join("; ")}`,
+          `Load times: ${Object.entries(details.loadMs)
+            .map(([what, ms]) => `${what} ${ms} ms`)
+            .join("; ")}`,
           "",
           "Gateway overhead (ms; added = gateway − direct at the same percentile)",
           gatewayTableText(details.gateway),
@@ -74,9 +92,15 @@ export const benchOverheadCommand = Command.make(
         const path = options.json.value
         yield* Effect.sync(() => {
           mkdirSync(dirname(path), { recursive: true })
-          writeFileSync(path, JSON.stringify({ decision: results.decision, gateway: results.gateway }, null, 2) + "\n")
+          writeFileSync(path, JSON.stringify(toOverheadJson(results), null, 2) + "\n")
           writeFileSync(path.replace(/(\.json)?$/, "-details.json"), JSON.stringify(details, null, 2) + "\n")
         })
+        if (details.gateway.length > 0) {
+          const svg = yield* Effect.promise(() => renderSvg(gatewaySpec(details.gateway)))
+          yield* Effect.sync(() => writeFileSync(join(dirname(path), "gateway-overhead.svg"), svg))
+        }
       }
     })
-).pipe(Command.withDescription("Decision cost per router and strategy; gateway overhead vs. Portkey on loopback"))
+).pipe(
+  Command.withDescription("Decision cost per router and strategy; gateway overhead vs. Portkey on loopback")
+)

@@ -14,24 +14,40 @@ import type { QualityResults } from "../../../bench/quality.ts"
 import { curveSpec, htmlReport, renderSvg } from "../../../bench/report.ts"
 import { qualityTableText } from "../../../bench/tables.ts"
 
-const json = Options.file("json").pipe(Options.withDescription("Write every figure (metrics and curves) as JSON to this file"), Options.optional)
-const scoresDir = Options.directory("scores-dir").pipe(
-  Options.withDescription("Write DIR/<benchmark>/<router>.jsonl: one { prompt, winRate } line per prompt (out-of-fold)"),
+const json = Options.file("json").pipe(
+  Options.withDescription("Write every figure (metrics and curves) as JSON to this file"),
   Options.optional
 )
-const html = Options.file("html").pipe(Options.withDescription("Write a self-contained HTML report (vega-lite charts as inline SVG)"), Options.optional)
+const scoresDir = Options.directory("scores-dir").pipe(
+  Options.withDescription(
+    "Write DIR/<benchmark>/<router>.jsonl: one { prompt, winRate } line per prompt (out-of-fold)"
+  ),
+  Options.optional
+)
+const html = Options.file("html").pipe(
+  Options.withDescription("Write a self-contained HTML report (vega-lite charts as inline SVG)"),
+  Options.optional
+)
 const plotsDir = Options.directory("plots-dir").pipe(
   Options.withDescription("Write quality-<benchmark>.svg plots here (default: next to --html, if given)"),
   Options.optional
 )
-const embedders = Options.text("embedders").pipe(Options.withDescription("Comma-separated embedders"), Options.withDefault(EMBEDDERS.join(",")))
+const embedders = Options.text("embedders").pipe(
+  Options.withDescription("Comma-separated embedders"),
+  Options.withDefault(EMBEDDERS.join(","))
+)
 const benchmarks = Options.text("benchmarks").pipe(
   Options.withDescription("Comma-separated benchmarks among mt-bench, mmlu, gsm8k, arena"),
   Options.withDefault(BENCHMARKS.join(","))
 )
-const folds = Options.integer("folds").pipe(Options.withDescription("Folds of the out-of-fold evaluation"), Options.withDefault(5))
+const folds = Options.integer("folds").pipe(
+  Options.withDescription("Folds of the out-of-fold evaluation"),
+  Options.withDefault(5)
+)
 const slowEmbeddings = Options.boolean("slow-embeddings").pipe(
-  Options.withDescription("Also embed large benchmarks with slow embedders when not cached (USE-lite on MMLU: ~30 min on 2 cores)")
+  Options.withDescription(
+    "Also embed large benchmarks with slow embedders when not cached (USE-lite on MMLU: ~30 min on 2 cores)"
+  )
 )
 
 const list = (text: string) =>
@@ -40,7 +56,8 @@ const list = (text: string) =>
     .map((part) => part.trim())
     .filter((part) => part.length > 0)
 
-const isBenchmark = (name: string): name is BenchmarkName => (BENCHMARKS as ReadonlyArray<string>).includes(name)
+const isBenchmark = (name: string): name is BenchmarkName =>
+  (BENCHMARKS as ReadonlyArray<string>).includes(name)
 
 const write = (path: string, content: string) =>
   Effect.sync(() => {
@@ -56,7 +73,11 @@ const write = (path: string, content: string) =>
 export const writePlots = (dir: string, results: QualityResults): Effect.Effect<void> =>
   Effect.forEach(
     results.benchmarks,
-    (benchmark) => Effect.flatMap(Effect.promise(() => renderSvg(curveSpec(benchmark))), (svg) => write(join(dir, `quality-${benchmark.name}.svg`), svg)),
+    (benchmark) =>
+      Effect.flatMap(
+        Effect.promise(() => renderSvg(curveSpec(benchmark))),
+        (svg) => write(join(dir, `quality-${benchmark.name}.svg`), svg)
+      ),
     { discard: true }
   )
 
@@ -75,22 +96,35 @@ export const benchQualityCommand = Command.make(
     Effect.gen(function* () {
       const names = list(options.benchmarks)
       const unknown = names.filter((name) => !isBenchmark(name))
-      if (unknown.length > 0) return yield* Effect.fail(new Error(`unknown benchmark(s) ${unknown.join(", ")}; choose among ${BENCHMARKS.join(", ")}`))
+      if (unknown.length > 0)
+        return yield* Effect.fail(
+          new Error(`unknown benchmark(s) ${unknown.join(", ")}; choose among ${BENCHMARKS.join(", ")}`)
+        )
       const started = Date.now()
       const results = yield* runQualityBench({
         benchmarks: names.filter(isBenchmark),
         embedders: list(options.embedders),
         folds: options.folds,
         slowEmbeddings: options.slowEmbeddings,
-        onProgress: (message) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${message}\n`)
+        onProgress: (message) =>
+          process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${message}\n`)
       })
       yield* Console.log(qualityTableText(results))
       const { html: htmlFile, json: jsonFile, scoresDir: scoresFolder } = options
-      if (Option.isSome(jsonFile)) yield* write(jsonFile.value, JSON.stringify(toJson(results), null, 2) + "\n")
+      if (Option.isSome(jsonFile))
+        yield* write(jsonFile.value, JSON.stringify(toJson(results), null, 2) + "\n")
       if (Option.isSome(scoresFolder)) yield* Effect.sync(() => writeScores(scoresFolder.value, results))
       const plots = Option.orElse(options.plotsDir, () => Option.map(htmlFile, dirname))
       if (Option.isSome(plots)) yield* writePlots(plots.value, results)
-      if (Option.isSome(htmlFile)) yield* Effect.flatMap(Effect.promise(() => htmlReport(results)), (page) => write(htmlFile.value, page))
+      if (Option.isSome(htmlFile))
+        yield* Effect.flatMap(
+          Effect.promise(() => htmlReport(results)),
+          (page) => write(htmlFile.value, page)
+        )
       process.stderr.write(`bench quality finished in ${((Date.now() - started) / 1000).toFixed(0)} s\n`)
     })
-).pipe(Command.withDescription("Routing quality of every router on MT Bench, MMLU, GSM8K and arena (RouteLLM's metrics, out-of-fold)"))
+).pipe(
+  Command.withDescription(
+    "Routing quality of every router on MT Bench, MMLU, GSM8K and arena (RouteLLM's metrics, out-of-fold)"
+  )
+)

@@ -37,18 +37,25 @@ const redis = Options.redacted("redis").pipe(
 )
 const redisPrefix = Options.text("redis-prefix").pipe(
   Options.withDefault("llm-router:"),
-  Options.withDescription("Prefix of every Redis key, so several routers (or environments) can share one Redis")
+  Options.withDescription(
+    "Prefix of every Redis key, so several routers (or environments) can share one Redis"
+  )
 )
 const traceConsole = Options.boolean("trace-console").pipe(
-  Options.withDescription("Print every finished span on stdout (OTLP export: set OTEL_EXPORTER_OTLP_ENDPOINT)")
+  Options.withDescription(
+    "Print every finished span on stdout (OTLP export: set OTEL_EXPORTER_OTLP_ENDPOINT)"
+  )
 )
 const logFormat = Options.choice("log-format", ["logfmt", "json", "pretty"]).pipe(
   Options.withDefault("logfmt" as const),
   Options.withDescription("Log line format")
 )
 
+/** One logger: `NodeRuntime.runMain` adds a pretty logger beside the default one; keep only the chosen format. */
 const loggerFor = (format: "logfmt" | "json" | "pretty") =>
-  format === "json" ? Logger.json : format === "pretty" ? Logger.pretty : Logger.logFmt
+  format === "pretty"
+    ? Logger.remove(Logger.defaultLogger)
+    : Layer.merge(Logger.remove(Logger.prettyLoggerDefault), format === "json" ? Logger.json : Logger.logFmt)
 
 /**
  * The `serve` command.

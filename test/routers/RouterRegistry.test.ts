@@ -1,0 +1,136 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Exit } from "effect"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseInput, score } from "../../src/cli/commands/score.ts"
+import * as KeywordWinRate from "../../src/routers/KeywordWinRate.ts"
+import { fromMessages } from "../../src/routers/PromptText.ts"
+import * as RandomRouter from "../../src/routers/RandomRouter.ts"
+import { makeRouter } from "../../src/routers/RouterRegistry.ts"
+import * as TokenCountWinRate from "../../src/routers/TokenCountWinRate.ts"
+
+describe("heuristic and random routers", () => {
+  it.effect("token count: longer prompts get higher win rates", () =>
+    Effect.gen(function* () {
+      const router = TokenCountWinRate.make({ midpointTokens: 10 })
+      const short = yield* router.winRate("hi")
+      const long = yield* router.winRate("word ".repeat(200))
+      expect(short).toBeLessThan(0.5)
+      expect(long).toBeGreaterThan(0.9)
+    })
+  )
+
+  it.effect("keywords: weights of distinct keywords add up", () =>
+    Effect.gen(function* () {
+      const router = KeywordWinRate.make({ keywords: { prove: 2, hello: -1 } })
+      expect(yield* router.winRate("nothing here")).toBe(0.5)
+      expect(yield* router.winRate("Prove it, prove it")).toBeCloseTo(1 / (1 + Math.exp(-2)), 12)
+      expect(yield* router.winRate("hello, prove")).toBeCloseTo(1 / (1 + Math.exp(-1)), 12)
+    })
+  )
+
+  it.effect("random: uniform-looking, deterministic per prompt and seed", () =>
+    Effect.gen(function* () {
+      const a = RandomRouter.make({ seed: 1 })
+      const b = RandomRouter.make({ seed: 2 })
+      const rates = yield* Effect.forEach(
+        Array.from({ length: 2000 }, (_, i) => `prompt ${i}`),
+        a.winRate
+      )
+      expect(rates.every((r) => r >= 0 && r < 1)).toBe(true)
+      const mean = rates.reduce((s, r) => s + r, 0) / rates.length
+      expect(mean).toBeGreaterThan(0.45)
+      expect(mean).toBeLessThan(0.55)
+      expect(yield* a.winRate("same")).toBe(yield* a.winRate("same"))
+      expect(yield* a.winRate("same")).not.toBe(yield* b.winRate("same"))
+    })
+  )
+})
+
+describe("RouterRegistry", () => {
+  it.effect("unknown names and broken weights fail with clear RouterErrors", () =>
+    Effect.gen(function* () {
+      const unknown = yield* Effect.exit(makeRouter("gpt-router"))
+      expect(
+        Exit.isFailure(unknown) &&
+          unknown.cause._tag === "Fail" &&
+          unknown.cause.error.message.includes("known routers: mf")
+      ).toBe(true)
+      const dir = mkdtempSync(join(tmpdir(), "registry-"))
+      writeFileSync(join(dir, "broken.json"), "{ not json")
+      const broken = yield* Effect.exit(makeRouter("mf", { weights: join(dir, "broken.json") }))
+      expect(
+        Exit.isFailure(broken) &&
+          broken.cause._tag === "Fail" &&
+          broken.cause.error.reason === "InvalidWeights"
+      ).toBe(true)
+      const noEmbedder = yield* Effect.exit(makeRouter("mf", { embedder: "no-such-embedder" }))
+      expect(Exit.isFailure(noEmbedder)).toBe(true)
+    })
+  )
+
+  it.effect("builds every heuristic by name", () =>
+    Effect.gen(function* () {
+      for (const name of ["random", "token-count", "keyword"]) {
+        const router = yield* makeRouter(name)
+        const rate = yield* router.winRate("Explain the difference between TCP and UDP")
+        expect(rate).toBeGreaterThanOrEqual(0)
+        expect(rate).toBeLessThanOrEqual(1)
+      }
+    })
+  )
+})
+
+describe("score command", () => {
+  it("routes on the prompt, or on the last user turn of messages", () => {
+    expect(
+      fromMessages([
+        { role: "user", content: "first" },
+        { role: "assistant", content: "a" },
+        { role: "user", content: [{ type: "text", text: "second" }] }
+      ])
+    ).toBe("second")
+    const parsed = parseInput('{"prompt":"a"}\n{"messages":[{"role":"user","content":"b"}],"id":3}\n')
+    expect(Either.isRight(parsed) && parsed.right.map((line) => line.prompt)).toEqual(["a", "b"])
+  })
+
+  it("names the line of a bad input", () => {
+    for (const [text, line] of [
+      ['{"prompt":"a"}\n{"prompt":1}\n', 2],
+      ['{"prompt":"a"}\n\n{"prompt":"c"}', 2],
+      ["[1]\n", 1],
+      ['{"other":"x"}', 1]
+    ] as const) {
+      const parsed = parseInput(text)
+      expect(Either.isLeft(parsed) && parsed.left.line).toBe(line)
+      expect(Either.isLeft(parsed) && parsed.left.message.startsWith(`line ${line}:`)).toBe(true)
+    }
+  })
+
+  it.effect("writes one line per input line, in order, with prompt and winRate", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "score-"))
+      const input = join(dir, "in.jsonl")
+      writeFileSync(
+        input,
+        [
+          '{"prompt":"hello"}',
+          '{"prompt":"prove the Riemann hypothesis","id":"x"}',
+          '{"messages":[{"role":"user","content":"hi"}]}'
+        ].join("\n")
+      )
+      const output = join(dir, "out.jsonl")
+      const result = yield* score({ router: "keyword", input, output, onProgress: () => undefined })
+      expect(result.lines).toBe(3)
+      const lines = readFileSync(output, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { prompt: string; winRate: number; id?: string })
+      expect(lines.map((line) => line.prompt)).toEqual(["hello", "prove the Riemann hypothesis", "hi"])
+      expect(lines[1]!.id).toBe("x")
+      expect(lines.every((line) => line.winRate >= 0 && line.winRate <= 1)).toBe(true)
+      expect(lines[1]!.winRate).toBeGreaterThan(lines[0]!.winRate)
+    })
+  )
+})
