@@ -70,10 +70,8 @@ export interface GatewayBenchOptions {
   readonly rates: ReadonlyArray<number>
   readonly durationMs: number
   readonly streams: ReadonlyArray<boolean>
-  /** Warm-up per target before the first rate (ms at 200 RPS). Default 1,500. */
+  /** Warm-up per target before the first rate (ms at 20 RPS). Default 3,000. */
   readonly warmupMs?: number
-  /** Pause after each run, so a backlog left by an overloaded gateway does not spill over. Default 1,000. */
-  readonly pauseMs?: number
   readonly onProgress?: (message: string) => void
 }
 
@@ -97,6 +95,22 @@ export const sustained = (result: Pick<LoadResult, "errors" | "achievedRps" | "o
   result.errors === 0 && result.achievedRps >= 0.9 * result.offeredRps
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Waits until a target has worked off any backlog an overloaded run left: one request at a time
+ * until one answers within 250 ms (at most 20 s), then a 500 ms pause.
+ *
+ * @since 0.1.0
+ */
+export const drain = async (target: LoadTarget): Promise<void> => {
+  const deadline = performance.now() + 20_000
+  while (performance.now() < deadline) {
+    const probe = await runOpenLoop(target, { rps: 1, durationMs: 1_000, timeoutMs: 2_000 })
+    if (probe.ok === 1 && probe.latenciesMs[0]! < 250) break
+    await pause(250)
+  }
+  await pause(500)
+}
 
 const round = (value: number) => Math.round(value * 1000) / 1000
 
@@ -164,20 +178,22 @@ export const runGatewayBench = async (
       gateway,
       load: target(gateway.url, gateway.headers, gateway.model, stream)
     }))
-    // Warm-up: lets each process JIT-compile its request path before anything is measured.
+    // Warm-up: lets each process JIT-compile its request path before anything is measured, at a
+    // rate every target keeps up with (a backlog would spill into the first measured run).
     for (const load of [direct, ...gateways.map((entry) => entry.load)]) {
-      await runOpenLoop(load, { rps: 200, durationMs: options.warmupMs ?? 1_500 })
+      await runOpenLoop(load, { rps: 20, durationMs: options.warmupMs ?? 3_000 })
+      await drain(load)
     }
     for (const rps of options.rates) {
       say(`gateway ${stream ? "stream" : "json"} ${rps} rps: direct`)
       const directResult = await runOpenLoop(direct, { rps, durationMs: options.durationMs })
+      await drain(direct)
       for (const { gateway, load } of gateways) {
-        await pause(options.pauseMs ?? 1_000)
         say(`gateway ${stream ? "stream" : "json"} ${rps} rps: ${gateway.name}`)
         const result = await runOpenLoop(load, { rps, durationMs: options.durationMs })
         details.push(compare(gateway.name, stream, result, directResult))
+        await drain(load)
       }
-      await pause(options.pauseMs ?? 1_000)
     }
   }
   return details

@@ -168,7 +168,9 @@ const runDecision = (options: OverheadOptions, say: (message: string) => void) =
  */
 export const benchConfig = (upstreamBaseUrl: string) => ({
   version: 1,
-  deployments: [{ id: "bench@fake", provider: "openai-compatible", model: "bench-model", baseUrl: upstreamBaseUrl }],
+  deployments: [
+    { id: "bench@fake", provider: "openai-compatible", model: "bench-model", baseUrl: upstreamBaseUrl }
+  ],
   routes: { bench: "bench@fake" },
   default: "bench"
 })
@@ -195,7 +197,16 @@ const runGateway = (options: OverheadOptions, say: (message: string) => void) =>
         startProcess({
           name: "effect-llm-router",
           command: process.execPath,
-          args: ["bin/llm-router.js", "serve", "--config", configFile, "--port", String(ourPort), "--host", "127.0.0.1"],
+          args: [
+            "bin/llm-router.js",
+            "serve",
+            "--config",
+            configFile,
+            "--port",
+            String(ourPort),
+            "--host",
+            "127.0.0.1"
+          ],
           readyPattern: /Listening on (http:\/\/[0-9.]+:\d+)/,
           readyTimeoutMs: 60_000
         })

@@ -31,3 +31,4 @@ export type {
   RouterDecision
 } from "./client/index.ts"
 export * as SessionAffinity from "./state/SessionAffinity.ts"
+export * as RedisState from "./state/RedisState.ts"

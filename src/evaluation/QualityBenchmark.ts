@@ -222,6 +222,8 @@ export interface QualityBenchmarkOptions {
   readonly k?: number
   readonly seed?: number
   readonly randomSeeds?: number
+  /** Where data-set embeddings are cached (default `.cache/embeddings`). */
+  readonly cacheDir?: string
   readonly onProgress?: (message: string) => void
 }
 

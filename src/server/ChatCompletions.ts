@@ -1,7 +1,7 @@
 /**
  * `POST /v1/chat/completions` and `POST /v1/route`: decode the request, resolve its `model` to a
- * route, plan, and (for chat completions) run the plan through the failover `Runner`, as one JSON
- * answer or as server-sent events. The decision goes into response headers, metrics and one
+ * route, then plan it (`LlmRouter.plan`) or plan and run it with failover (`LlmRouter.run`, or
+ * `LlmRouter.stream` for server-sent events). The decision goes into response headers, metrics and one
  * structured log line; never the prompt, never a key.
  *
  * @since 0.1.0
@@ -12,7 +12,7 @@ import { Clock, Effect, Exit, Scope, Stream } from "effect"
 import { ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { AllAttemptsFailed } from "../core/Errors.ts"
 import type { Plan } from "../core/Plan.ts"
-import * as Runner from "../fallback/Runner.ts"
+import type * as Runner from "../fallback/Runner.ts"
 import type { RunTrace } from "../fallback/Trace.ts"
 import { attemptsMade } from "../fallback/Trace.ts"
 import { LlmRouter } from "../graph/LlmRouter.ts"
@@ -39,7 +39,7 @@ export interface RouteLabel {
   route: string
 }
 
-const decodeAndPlan = (label: RouteLabel) =>
+const decodeRequest = (label: RouteLabel) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const router = yield* LlmRouter
@@ -57,8 +57,7 @@ const decodeAndPlan = (label: RouteLabel) =>
       "router.route": request.model,
       "router.stream": request.stream === true
     })
-    const plan = yield* router.plan(request)
-    return { request, plan, settings }
+    return { request, router, settings }
   })
 
 const runOptions = (settings: Settings["Type"]): Runner.RunOptions => ({
@@ -66,17 +65,17 @@ const runOptions = (settings: Settings["Type"]): Runner.RunOptions => ({
   ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMs: settings.requestTimeoutMs })
 })
 
-const logDecision = (plan: Plan, trace: RunTrace, outcome: string) =>
+const logDecision = (route: string, plan: Plan | undefined, trace: RunTrace, outcome: string) =>
   Effect.logInfo("request routed").pipe(
     Effect.annotateLogs({
-      route: plan.route,
+      route,
       outcome,
       deployment: trace.answeredBy ?? "-",
       attempts: attemptsMade(trace),
       failures: trace.attempts
         .flatMap((a) => (a.failure === undefined ? [] : [`${a.deployment}=${a.failure}`]))
         .join(","),
-      ...(plan.winRate === undefined
+      ...(plan?.winRate === undefined
         ? {}
         : { winRate: Number(plan.winRate.toFixed(4)), strong: plan.strong ?? false }),
       ...(trace.costUsd === undefined ? {} : { costUsd: trace.costUsd }),
@@ -87,11 +86,11 @@ const logDecision = (plan: Plan, trace: RunTrace, outcome: string) =>
   )
 
 /** Metrics and a log line for a run in which nothing answered. */
-const recordAllFailed = (plan: Plan, error: AllAttemptsFailed, startedAtMs: number) =>
+const recordAllFailed = (route: string, error: AllAttemptsFailed, startedAtMs: number) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     const trace: RunTrace = {
-      route: plan.route,
+      route,
       latencyMs: now - startedAtMs,
       attempts: error.failures.map((failure) => ({
         deployment: failure.deployment,
@@ -101,9 +100,9 @@ const recordAllFailed = (plan: Plan, error: AllAttemptsFailed, startedAtMs: numb
         startedAtMs
       }))
     }
-    yield* ServerMetrics.recordTrace(plan.route, trace)
-    yield* ServerMetrics.recordLatency(plan.route, now - startedAtMs)
-    yield* logDecision(plan, trace, "all attempts failed").pipe(
+    yield* ServerMetrics.recordTrace(route, trace)
+    yield* ServerMetrics.recordLatency(route, now - startedAtMs)
+    yield* logDecision(route, undefined, trace, "all attempts failed").pipe(
       // Provider messages are built from status codes and upstream messages, never from keys.
       Effect.annotateLogs(
         "detail",
@@ -115,29 +114,24 @@ const recordAllFailed = (plan: Plan, error: AllAttemptsFailed, startedAtMs: numb
     )
   })
 
-const streamed = (
-  plan: Plan,
-  request: ChatCompletionRequest,
-  options: Runner.RunOptions,
-  startedAtMs: number
-) =>
+const streamed = (request: ChatCompletionRequest, options: Runner.RunOptions, startedAtMs: number) =>
   Effect.gen(function* () {
+    const router = yield* LlmRouter
     const scope = yield* Scope.make()
-    const running = yield* Runner.open(plan, request, options).pipe(
+    const running = yield* router.stream(request, options).pipe(
       Scope.extend(scope),
       Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
     )
+    const { plan } = running
+    yield* ServerMetrics.recordThreshold(plan.route, plan.strong)
     const settle = Effect.gen(function* () {
       const result = yield* Effect.exit(running.result)
       const now = yield* Clock.currentTimeMillis
       yield* ServerMetrics.recordLatency(plan.route, now - startedAtMs)
       if (Exit.isSuccess(result)) {
+        const cancelled = result.value.attempts.some((a) => a.outcome === "cancelled")
         yield* ServerMetrics.recordTrace(plan.route, result.value)
-        yield* logDecision(
-          plan,
-          result.value,
-          result.value.attempts.some((a) => a.outcome === "cancelled") ? "cancelled" : "streamed"
-        )
+        yield* logDecision(plan.route, plan, result.value, cancelled ? "cancelled" : "streamed")
       } else {
         yield* ServerMetrics.recordTrace(plan.route, running.trace)
         yield* Effect.logWarning("stream interrupted after it started").pipe(
@@ -160,7 +154,7 @@ const streamed = (
   })
 
 /**
- * The chat-completions handler.
+ * The chat-completions handler: a thin shell over `LlmRouter.run` and `LlmRouter.stream`.
  *
  * @example
  * import { HttpRouter } from "@effect/platform"
@@ -176,23 +170,19 @@ export const chatCompletions = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, ServerFailure, Requirements> =>
   Effect.gen(function* () {
     const startedAtMs = yield* Clock.currentTimeMillis
-    const { plan, request, settings } = yield* decodeAndPlan(label)
+    const { request, router, settings } = yield* decodeRequest(label)
     const options = runOptions(settings)
-    yield* ServerMetrics.recordThreshold(plan.route, plan.strong)
-    if (request.stream === true) {
-      return yield* streamed(plan, request, options, startedAtMs).pipe(
-        Effect.tapError((error) =>
-          error._tag === "AllAttemptsFailed" ? recordAllFailed(plan, error, startedAtMs) : Effect.void
-        )
-      )
-    }
-    const result = yield* Runner.run(plan, request, options).pipe(
-      Effect.tapError((error) => recordAllFailed(plan, error, startedAtMs))
-    )
+    const failed = (error: ServerFailure) =>
+      error._tag === "AllAttemptsFailed" ? recordAllFailed(request.model, error, startedAtMs) : Effect.void
+    if (request.stream === true)
+      return yield* streamed(request, options, startedAtMs).pipe(Effect.tapError(failed))
+    const result = yield* router.run(request, options).pipe(Effect.tapError(failed))
+    const { plan } = result
     const now = yield* Clock.currentTimeMillis
+    yield* ServerMetrics.recordThreshold(plan.route, plan.strong)
     yield* ServerMetrics.recordTrace(plan.route, result.trace)
     yield* ServerMetrics.recordLatency(plan.route, now - startedAtMs)
-    yield* logDecision(plan, result.trace, "answered")
+    yield* logDecision(plan.route, plan, result.trace, "answered")
     return HttpServerResponse.unsafeJson(result.response, {
       headers: DecisionHeaders.fromRun(plan, result.deployment, result.trace)
     })
@@ -206,6 +196,7 @@ export const routeOnly = (
   label: RouteLabel
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, ServerFailure, Requirements> =>
   Effect.gen(function* () {
-    const { plan } = yield* decodeAndPlan(label)
+    const { request, router } = yield* decodeRequest(label)
+    const plan = yield* router.plan(request)
     return HttpServerResponse.unsafeJson(toJson(plan), { headers: DecisionHeaders.fromPlan(plan) })
   }).pipe(Effect.withSpan("Server.route"))

@@ -158,7 +158,9 @@ describe("Runner.run over the fake upstream", () => {
           request()
         )
         expect(result.trace.attempts.map((a) => a.failure ?? a.outcome)).toEqual(["Timeout", "succeeded"])
-        yield* upstream.awaitAborted("hang")
+        yield* upstream
+          .awaitAborted("hang")
+          .pipe(Effect.timeoutFail({ duration: "2 seconds", onTimeout: () => "hung request never closed" }))
       })
     )
   )

@@ -139,6 +139,19 @@ describe("cooldowns at run time (TestClock)", () => {
     }
   )
 
+  it.effect("a probe that never reports back (cancelled) expires after the cooldown", () =>
+    Effect.gen(function* () {
+      const cooldowns = yield* State.Cooldowns.Cooldowns
+      const { cooldownMs, failuresToOpen } = cooldowns.policy
+      for (let i = 0; i < failuresToOpen; i++) yield* cooldowns.recordFailure("a", "Unavailable")
+      yield* TestClock.adjust(cooldownMs)
+      expect(yield* cooldowns.acquire("a")).toBe(true)
+      expect(yield* cooldowns.acquire("a")).toBe(false)
+      yield* TestClock.adjust(cooldownMs)
+      expect(yield* cooldowns.acquire("a")).toBe(true)
+    }).pipe(Effect.provide(State.layerMemory))
+  )
+
   it.effect("hedge starts the backup only after the delay", () => {
     const { calls, layer } = scripted({ a: [{ delayMs: 1_000 }], b: [{ delayMs: 100 }] })
     return Effect.gen(function* () {

@@ -92,6 +92,7 @@ export interface Running {
   readonly upstream: FakeUpstream.FakeUpstream
   readonly client: OpenAI
   readonly inFlight: () => number
+  readonly draining: () => boolean
   /** Closes the server (draining it) and the upstream. */
   readonly close: () => Promise<void>
   /** Starts closing the server only (the graceful drain); resolves when it is closed. */
@@ -99,7 +100,10 @@ export interface Running {
 }
 
 /** Starts an upstream and a router server; `server` is the config's `server` section. */
-export const start = async (server: Record<string, unknown> = {}): Promise<Running> => {
+export const start = async (
+  server: Record<string, unknown> = {},
+  tracing: Layer.Layer<never> = Layer.empty
+): Promise<Running> => {
   process.env[apiKeyEnv] = apiKey
   const upstreamScope = Effect.runSync(Scope.make())
   const upstream = await Effect.runPromise(Scope.extend(FakeUpstream.make({ script }), upstreamScope))
@@ -108,7 +112,8 @@ export const start = async (server: Record<string, unknown> = {}): Promise<Runni
   )
   const serverScope = Effect.runSync(Scope.make())
   const layer = RouterServer.layer(config, { port: 0, host: "127.0.0.1" }).pipe(
-    Layer.provide([OpenAICompatibleProvider.layer, State.layerMemory])
+    Layer.provide([OpenAICompatibleProvider.layer, State.layerMemory]),
+    Layer.provide(tracing)
   )
   const context = await Effect.runPromise(Layer.buildWithScope(layer, serverScope))
   const httpServer = Context.get(context, HttpServer.HttpServer)
@@ -123,6 +128,7 @@ export const start = async (server: Record<string, unknown> = {}): Promise<Runni
     upstream,
     client: new OpenAI({ apiKey, baseURL: `${origin}/v1`, maxRetries: 0 }),
     inFlight: () => lifecycle.inFlight(),
+    draining: () => lifecycle.isDraining(),
     closeServer,
     close: async () => {
       await closeServer()
