@@ -1,13 +1,17 @@
-// Bundles the command line into dist/llm-router.mjs so that it starts fast: one file instead of the
-// hundreds of modules Effect is made of, compiled once instead of on every start. Dependencies that
+// Bundles the command line into dist/llm-router.mjs (plus one chunk per command, loaded when that
+// command runs) so that it starts fast: a few files instead of the hundreds of modules Effect is
+// made of, compiled once instead of on every start. Dependencies that
 // carry binaries, WASM or large data stay external and load lazily.
 import { build } from "esbuild"
 
 const bundled = (name) => name === "effect" || name.startsWith("effect/") || name.startsWith("@effect/")
 
 await build({
-  entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/llm-router.mjs",
+  entryPoints: { "llm-router": "src/cli/main.ts" },
+  outdir: "dist",
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunks/[name]-[hash]",
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",

@@ -1,34 +1,49 @@
 /**
  * The `llm-router` command line. The entry point only composes commands and layers.
  *
+ * Each command's module is loaded only when that command runs (or for `--help` without one), so
+ * that `llm-router route` does not pay for the server, the benchmarks or the ML runtimes.
+ *
  * @since 0.1.0
  */
+import type { Command as CommandType } from "@effect/cli"
 import { Command } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
-import { benchCommand } from "./commands/bench.ts"
-import { calibrateCommand } from "./commands/calibrate.ts"
-import { fakeUpstreamCommand } from "./commands/fakeUpstream.ts"
-import { routeCommand } from "./commands/route.ts"
-import { scoreCommand } from "./commands/score.ts"
-import { serveCommand } from "./commands/serve.ts"
 import { reportFailure } from "./exitCodes.ts"
-import { trainCommand } from "./commands/train.ts"
+
+type AnyCommand = CommandType.Command<string, never, unknown, unknown>
+
+// A command's parsed-options type only matters inside its own handler; the root sees them alike.
+const lazy =
+  <Name extends string, E, A>(load: () => Promise<CommandType.Command<Name, never, E, A>>) =>
+  (): Promise<AnyCommand> =>
+    load() as unknown as Promise<AnyCommand>
+
+const commands: Record<string, () => Promise<AnyCommand>> = {
+  route: lazy(() => import("./commands/route.ts").then((m) => m.routeCommand)),
+  serve: lazy(() => import("./commands/serve.ts").then((m) => m.serveCommand)),
+  score: lazy(() => import("./commands/score.ts").then((m) => m.scoreCommand)),
+  calibrate: lazy(() => import("./commands/calibrate.ts").then((m) => m.calibrateCommand)),
+  train: lazy(() => import("./commands/train.ts").then((m) => m.trainCommand)),
+  bench: lazy(() => import("./commands/bench.ts").then((m) => m.benchCommand)),
+  "fake-upstream": lazy(() => import("./commands/fakeUpstream.ts").then((m) => m.fakeUpstreamCommand))
+}
+
+const requested = process.argv[2]
+const load = requested !== undefined && requested in commands ? [commands[requested]!] : Object.values(commands)
+const [first, ...rest] = await Promise.all(load.map((loadCommand) => loadCommand()))
 
 const root = Command.make("llm-router").pipe(
   Command.withDescription("Route LLM requests: plan, serve, score, train, calibrate and benchmark routers"),
-  Command.withSubcommands([
-    routeCommand,
-    serveCommand,
-    scoreCommand,
-    calibrateCommand,
-    trainCommand,
-    benchCommand,
-    fakeUpstreamCommand
-  ])
+  Command.withSubcommands([first!, ...rest])
 )
 
 const cli = Command.run(root, { name: "llm-router", version: "0.1.0" })
 
-cli(process.argv).pipe(reportFailure, Effect.provide(NodeContext.layer), NodeRuntime.runMain({ disableErrorReporting: true }))
+cli(process.argv).pipe(
+  reportFailure,
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disableErrorReporting: true })
+)

@@ -101,6 +101,22 @@ export const halfToFloat = (half: number): number => {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024)
 }
 
+let halfTable: Float32Array | undefined
+
+/**
+ * Every half-precision value decoded once (256 KB): decoding a tensor is then one table lookup per
+ * element, which keeps loading the shipped weights fast at start-up.
+ *
+ * @since 0.1.0
+ */
+export const halfToFloatTable = (): Float32Array => {
+  if (halfTable === undefined) {
+    halfTable = new Float32Array(65536)
+    for (let half = 0; half < 65536; half++) halfTable[half] = halfToFloat(half)
+  }
+  return halfTable
+}
+
 /**
  * Encodes a number as IEEE 754 half precision (round to nearest).
  *
@@ -177,11 +193,11 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestP
     }
     const view = new DataView(buffer.buffer, buffer.byteOffset + entry.offset, bytes)
     const data = new Float32Array(count)
-    for (let index = 0; index < count; index++) {
-      data[index] =
-        entry.dtype === "float32"
-          ? view.getFloat32(index * 4, true)
-          : halfToFloat(view.getUint16(index * 2, true))
+    if (entry.dtype === "float32") {
+      for (let index = 0; index < count; index++) data[index] = view.getFloat32(index * 4, true)
+    } else {
+      const table = halfToFloatTable()
+      for (let index = 0; index < count; index++) data[index] = table[view.getUint16(index * 2, true)]!
     }
     if (data.some((value) => !Number.isFinite(value))) {
       return yield* new WeightsError({

@@ -7,9 +7,8 @@
  * @since 0.1.0
  */
 import { HttpApp, HttpServer } from "@effect/platform"
-import type { ServeError } from "@effect/platform/HttpServerError"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Data, Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import type { ConfigError } from "../core/Errors.ts"
 import type { Requirements as RunRequirements } from "../fallback/Runner.ts"
@@ -18,6 +17,15 @@ import * as LlmRouter from "../graph/LlmRouter.ts"
 import * as Endpoints from "./Endpoints.ts"
 import * as Lifecycle from "./Lifecycle.ts"
 import * as ServerSettings from "./ServerSettings.ts"
+
+/**
+ * The server could not listen (the port is taken, the address is not local, ...).
+ * @since 0.1.0
+ */
+export class ListenFailed extends Data.TaggedError("ListenFailed")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
 
 /**
  * Where to listen.
@@ -51,7 +59,7 @@ export interface ListenOptions {
 export const layer = (
   config: RouterConfig,
   listen: ListenOptions
-): Layer.Layer<HttpServer.HttpServer | Lifecycle.Lifecycle, ConfigError | ServeError, RunRequirements> =>
+): Layer.Layer<HttpServer.HttpServer | Lifecycle.Lifecycle, ConfigError | ListenFailed, RunRequirements> =>
   Layer.unwrapEffect(
     Effect.sync(() => {
       const server = createServer()
@@ -75,7 +83,20 @@ export const layer = (
           yield* HttpServer.logAddress
         })
       )
-      const node = NodeHttpServer.layer(() => server, { port: listen.port, host: listen.host })
+      const node = NodeHttpServer.layer(() => server, { port: listen.port, host: listen.host }).pipe(
+        Layer.catchAll((error) => {
+          const code = (error.cause as { readonly code?: unknown } | undefined)?.code
+          const reason =
+            code === "EADDRINUSE" ? "the port is already in use" : String(code ?? "unknown reason")
+          const hint = code === "EADDRINUSE" ? "; stop the other process or pick another --port" : ""
+          return Layer.fail(
+            new ListenFailed({
+              message: `cannot listen on ${listen.host}:${listen.port}: ${reason}${hint}`,
+              cause: error
+            })
+          )
+        })
+      )
       return serve.pipe(
         Layer.provideMerge(Layer.succeed(Lifecycle.Lifecycle, tracked.lifecycle)),
         Layer.provideMerge(node),

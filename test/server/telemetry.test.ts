@@ -31,7 +31,6 @@ describe("OpenTelemetry spans", () => {
       .withResponse()
     expect(response.headers.get("x-router-attempts")).toBe("2")
     const spans = exporter.getFinishedSpans()
-    console.log("SPANS", JSON.stringify(spans.map((s) => [s.name, s.attributes])))
     const names = spans.map((span) => span.name)
     expect(names).toContain("Server.chatCompletions")
     expect(names).toContain("Router.plan")
@@ -39,9 +38,13 @@ describe("OpenTelemetry spans", () => {
     expect(attempts.map((span) => span.attributes["deployment"])).toEqual(["flaky@fake", "backup@fake"])
     const handler = spans.find((span) => span.name === "Server.chatCompletions")!
     expect(handler.attributes["router.route"]).toBe("main")
-    const traceIds = new Set(spans.filter((s) => s.name !== "http.server POST").map((span) => span.spanContext().traceId))
+    const traceIds = new Set(
+      spans.filter((s) => s.name !== "http.server POST").map((span) => span.spanContext().traceId)
+    )
     expect(traceIds.size).toBe(1)
-    const everything = JSON.stringify(spans.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events })))
+    const everything = JSON.stringify(
+      spans.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events }))
+    )
     expect(everything).not.toContain(prompt)
     expect(everything).not.toContain(apiKey)
   })
