@@ -32,3 +32,4 @@ export type {
 } from "./client/index.ts"
 export * as SessionAffinity from "./state/SessionAffinity.ts"
 export * as RedisState from "./state/RedisState.ts"
+export * as Server from "./server/index.ts"

@@ -37,7 +37,8 @@ export const retryDelay = (
   failure: { readonly _tag: string },
   backoff: Duration.Duration
 ): Duration.Duration => {
-  const capped = Duration.min(backoff, Duration.millis(policy.maxDelayMs))
+  // Whole milliseconds: jitter's floating-point products (999.9999…) must not undercut a bound.
+  const capped = Duration.millis(Math.round(Duration.toMillis(Duration.min(backoff, Duration.millis(policy.maxDelayMs)))))
   if (!policy.honourRetryAfter || failure._tag !== "RateLimited") return capped
   const after = (failure as { retryAfterMs?: number }).retryAfterMs
   return after === undefined

@@ -315,7 +315,7 @@ const namedRoute = (env: Env, name: string, at: string): Effect.Effect<Route<Rou
   Effect.gen(function* () {
     const done = env.resolved.get(name)
     if (done !== undefined) return done
-    if (!(name in env.routeSpecs)) {
+    if (!Object.hasOwn(env.routeSpecs, name)) {
       return yield* configError(at, `unknown route '${name}'; declared routes: ${Object.keys(env.routeSpecs).join(", ")}`)
     }
     if (env.resolving.includes(name)) {
@@ -365,9 +365,9 @@ export const fromValue = Effect.fn("RouterConfig.fromValue")(function* (
   if (names.length === 0) return yield* configError("routes", "declare at least one route")
   for (const name of names) yield* namedRoute(env, name, joinPath("routes", name))
   const defaultRoute = top.default ?? names[0]!
-  if (!(defaultRoute in top.routes)) return yield* configError("default", `unknown route '${defaultRoute}'`)
+  if (!Object.hasOwn(top.routes, defaultRoute)) return yield* configError("default", `unknown route '${defaultRoute}'`)
   for (const [side, name] of Object.entries(top.routellm ?? {})) {
-    if (!(name in top.routes)) return yield* configError(joinPath("routellm", side), `unknown route '${name}'`)
+    if (!Object.hasOwn(top.routes, name)) return yield* configError(joinPath("routellm", side), `unknown route '${name}'`)
   }
   const conversation: ConversationPolicy =
     top.conversation === undefined || top.conversation === "last-user"

@@ -45,6 +45,8 @@ export interface ListedModel {
 
 const routellmName = /^router-(.+)-([0-9]*\.?[0-9]+)$/
 
+const maxCachedModels = 1024
+
 /**
  * Resolves a model name against a config: a declared route, or `router-<router>-<threshold>` when
  * the config names RouteLLM's strong and weak routes (`routellm: { strong, weak }`).
@@ -57,7 +59,7 @@ export const resolveModel = (
 ): Effect.Effect<ResolvedModel, NoRouteAvailable> => {
   const cached = cache.get(name)
   if (cached !== undefined) return Effect.succeed(cached)
-  const direct = config.routes[name]
+  const direct = Object.hasOwn(config.routes, name) ? config.routes[name] : undefined
   if (direct !== undefined) return Effect.succeed({ name, route: direct })
   const match = routellmName.exec(name)
   const known = Object.keys(config.routes).join(", ")
@@ -90,6 +92,8 @@ export const resolveModel = (
     }),
     routellm: { router: routerName, threshold: value }
   }
+  // Callers choose thresholds freely; keep the cache bounded (oldest entry out first).
+  if (cache.size >= maxCachedModels) cache.delete(cache.keys().next().value!)
   cache.set(name, resolved)
   return Effect.succeed(resolved)
 }

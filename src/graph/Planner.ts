@@ -221,7 +221,7 @@ const walkRoute = <R>(
       }
       case "Branch": {
         const verdict = yield* route.classifier.classify(walk.context)
-        const chosenKey = route.routes[verdict.choice] !== undefined ? verdict.choice : route.otherwise
+        const chosenKey = Object.hasOwn(route.routes, verdict.choice) ? verdict.choice : route.otherwise
         const chosen = chosenKey === undefined ? undefined : route.routes[chosenKey]
         if (chosenKey === undefined || chosen === undefined) {
           return yield* new NoRouteAvailable({

@@ -34,7 +34,7 @@ export const routeCommand = Command.make("route", { config, route, json, maxToke
   Effect.gen(function* () {
     const loaded = yield* loadConfig(options.config)
     const name = Option.getOrElse(options.route, () => loaded.defaultRoute)
-    const selected = loaded.routes[name]
+    const selected = Object.hasOwn(loaded.routes, name) ? loaded.routes[name] : undefined
     if (selected === undefined) {
       return yield* new NoRouteAvailable({
         route: name,
