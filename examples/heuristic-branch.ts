@@ -14,7 +14,13 @@ import { Deployment, Embeddings, Providers, Route, Router, State, Strategies } f
 const program = Effect.gen(function* () {
   const upstream = yield* Providers.FakeUpstream.make()
   const model = (id: string, name: string, contextWindow: number) =>
-    Deployment.make({ id, provider: "openai-compatible", model: name, baseUrl: upstream.baseUrl, contextWindow })
+    Deployment.make({
+      id,
+      provider: "openai-compatible",
+      model: name,
+      baseUrl: upstream.baseUrl,
+      contextWindow
+    })
   const coder = model("qwen-coder@fake", "qwen-2.5-coder-32b", 32_768)
   const reasoner = model("o3-mini@fake", "o3-mini", 200_000)
   const chat = model("gpt-4o-mini@fake", "gpt-4o-mini", 128_000)
@@ -58,7 +64,9 @@ const program = Effect.gen(function* () {
     model: "auto",
     messages: [{ role: "user", content: prompts[1]! }]
   })
-  yield* Console.log(`\nran: answered by ${trace.answeredBy} in ${trace.latencyMs} ms: ${response.choices[0]?.message.content}`)
+  yield* Console.log(
+    `\nran: answered by ${trace.answeredBy} in ${trace.latencyMs} ms: ${response.choices[0]?.message.content}`
+  )
 })
 
 Effect.runPromise(

@@ -48,11 +48,17 @@ const program = Effect.gen(function* () {
     answeredBy.set(trace.answeredBy ?? "?", (answeredBy.get(trace.answeredBy ?? "?") ?? 0) + 1)
   }
   yield* Console.log("latency-based, 20 requests answered by:", Object.fromEntries(answeredBy))
-  const next = yield* Router.plan(byLatency, { model: "llama", messages: [{ role: "user", content: "next" }] })
+  const next = yield* Router.plan(byLatency, {
+    model: "llama",
+    messages: [{ role: "user", content: "next" }]
+  })
   yield* Console.log("\nthe plan for the next request:\n" + Router.planToText(next))
 
   const byCost = Route.pipeline(deployments, [Strategies.costBased()])
-  const cheapest = yield* Router.plan(byCost, { model: "llama", messages: [{ role: "user", content: "cheap please" }] })
+  const cheapest = yield* Router.plan(byCost, {
+    model: "llama",
+    messages: [{ role: "user", content: "cheap please" }]
+  })
   yield* Console.log("\ncost-based order:\n" + Router.planToText(cheapest))
 })
 

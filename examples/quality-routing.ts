@@ -40,12 +40,15 @@ const program = Effect.gen(function* () {
   const haiku = at("claude-haiku@anthropic", "haiku", { input: 8e-7, output: 4e-6 })
 
   // The default router: shipped MF weights over the shipped static embedder (offline, ~1 ms).
-  const mf = yield* Routers.makeRouter("mf")
+  const mf = yield* Routers.RouterRegistry.makeRouter("mf")
   const route = Route.fallback([
     Route.threshold({
       router: mf,
-      threshold: Routers.defaultThreshold,
-      strong: Route.pipeline([gpt4oAzure, gpt4oOpenAI], [Strategies.contextWindow(), Strategies.latencyBased()]),
+      threshold: 0.5,
+      strong: Route.pipeline(
+        [gpt4oAzure, gpt4oOpenAI],
+        [Strategies.contextWindow(), Strategies.latencyBased()]
+      ),
       weak: Route.pipeline([mixtral], [Strategies.contextWindow()])
     }),
     haiku
@@ -62,7 +65,9 @@ const program = Effect.gen(function* () {
     yield* Console.log(`\n> ${prompt}`)
     yield* Console.log(`win rate ${plan.winRate?.toFixed(3)} → ${plan.strong ? "strong" : "weak"}`)
     for (const attempt of trace.attempts) {
-      yield* Console.log(`  attempt ${attempt.deployment}: ${attempt.outcome}${attempt.failure ? ` (${attempt.failure})` : ""}`)
+      yield* Console.log(
+        `  attempt ${attempt.deployment}: ${attempt.outcome}${attempt.failure ? ` (${attempt.failure})` : ""}`
+      )
     }
     yield* Console.log(`answered by ${trace.answeredBy}: ${response.choices[0]?.message.content}`)
     yield* Console.log(`cost $${trace.costUsd?.toFixed(6)}, ${trace.latencyMs} ms`)

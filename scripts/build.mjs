@@ -26,7 +26,9 @@ await build({
       name: "external-dependencies",
       setup(builder) {
         builder.onResolve({ filter: /^[^./]/ }, (args) =>
-          bundled(args.path) || args.path.startsWith("node:") ? undefined : { path: args.path, external: true }
+          bundled(args.path) || args.path.startsWith("node:")
+            ? undefined
+            : { path: args.path, external: true }
         )
       }
     }

@@ -1,7 +1,7 @@
 /**
  * Runs the quality benchmark (every router × embedder × benchmark) and prints the APGR table.
  * Usage: npx tsx scripts/evaluate-quality.ts [--embedders static,hashing,use-lite] [--benchmarks mt-bench,arena,gsm8k,mmlu]
- *                                              [--routers mf,knn,sw_ranking,classifier] [--json FILE]
+ *                                              [--routers mf,knn,sw_ranking,classifier] [--mf-ranks 1,2,3] [--json FILE]
  * Embeddings are cached under .cache/embeddings (USE-lite over all data sets takes ~20 min once).
  */
 import { Effect } from "effect"
@@ -10,7 +10,7 @@ import { makeEmbedder } from "../src/embeddings/EmbedderRegistry.ts"
 import { loadArena, loadBenchmark } from "../src/evaluation/Datasets.ts"
 import type { BenchmarkName } from "../src/evaluation/Datasets.ts"
 import * as QualityBenchmark from "../src/evaluation/QualityBenchmark.ts"
-import { trainers } from "../src/evaluation/Trainers.ts"
+import * as Trainers from "../src/evaluation/Trainers.ts"
 
 const arg = (name: string, fallback: string) => {
   const index = process.argv.indexOf(`--${name}`)
@@ -20,6 +20,11 @@ const embedderNames = arg("embedders", "static,hashing,use-lite").split(",")
 const benchmarkNames = arg("benchmarks", "mt-bench,arena,gsm8k,mmlu").split(",") as Array<BenchmarkName>
 const routerNames = arg("routers", "mf,knn,sw_ranking,classifier").split(",")
 const json = arg("json", "")
+// --mf-ranks 1 fixes the MF rank instead of choosing it on validation data (the default: 1,2,3)
+const mfRanks = arg("mf-ranks", "")
+const trainers = Trainers.trainers.map((trainer) =>
+  trainer.name === "mf" && mfRanks !== "" ? Trainers.matrixFactorization({ ranks: mfRanks.split(",").map(Number) }) : trainer
+)
 
 const program = Effect.gen(function* () {
   const embedders = yield* Effect.forEach(embedderNames, makeEmbedder)

@@ -4,7 +4,7 @@
  * validation splits of arena only, then records each router's held-out MT Bench figures in its
  * manifest (MT Bench is never trained on). Deterministic.
  *
- * Usage: npx tsx scripts/train-default.ts [--embedder static]
+ * Usage: npx tsx scripts/train-default.ts [--embedder static] [--mf-ranks 1,2,3]
  */
 import { Effect } from "effect"
 import { join } from "node:path"
@@ -23,6 +23,9 @@ import * as Weights from "../src/routers/Weights.ts"
 const index = process.argv.indexOf("--embedder")
 const embedderName = index >= 0 ? (process.argv[index + 1] ?? "static") : "static"
 const SEED = 0
+const ranksIndex = process.argv.indexOf("--mf-ranks")
+const mfRanks = ranksIndex >= 0 ? (process.argv[ranksIndex + 1] ?? "").split(",").map(Number) : undefined
+const trainers = Trainers.trainers.map((trainer) => (trainer.name === "mf" && mfRanks !== undefined ? Trainers.matrixFactorization({ ranks: mfRanks }) : trainer))
 
 const program = Effect.gen(function* () {
   const embedder = yield* makeEmbedder(embedderName)
@@ -52,10 +55,10 @@ const program = Effect.gen(function* () {
     heldOutBenchmark:
       "MT Bench (RouteLLM evals, 72 prompts after decontamination) — never used for training or model selection",
     seed: SEED,
-    reproduce: `npx tsx scripts/train-default.ts --embedder ${embedderName}`
+    reproduce: `npx tsx scripts/train-default.ts --embedder ${embedderName}${mfRanks === undefined ? "" : ` --mf-ranks ${mfRanks.join(",")}`}`
   }
   const dir = Weights.shippedWeightsDir
-  for (const trainer of Trainers.trainers) {
+  for (const trainer of trainers) {
     const fitted = trainer.fit(set)
     const result = heldOutResult(
       { benchmark: arena, embeddings: arenaEmbeddings },

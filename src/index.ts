@@ -33,3 +33,4 @@ export type {
 export * as SessionAffinity from "./state/SessionAffinity.ts"
 export * as RedisState from "./state/RedisState.ts"
 export * as Server from "./server/index.ts"
+export * as Routers from "./routers/index.ts"

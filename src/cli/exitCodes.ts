@@ -40,7 +40,8 @@ export const reportFailure = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.E
           // @effect/cli has already printed its own help text for validation errors.
           if (!ValidationError.isValidationError(error)) {
             const message = error instanceof Error ? error.message : String(error)
-            const tag = typeof error === "object" && error !== null && "_tag" in error ? `${String(error._tag)}: ` : ""
+            const tag =
+              typeof error === "object" && error !== null && "_tag" in error ? `${String(error._tag)}: ` : ""
             yield* Console.error(`llm-router: ${tag}${message}`)
           }
           process.exitCode = codeFor(error)

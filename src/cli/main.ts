@@ -32,7 +32,8 @@ const commands: Record<string, () => Promise<AnyCommand>> = {
 }
 
 const requested = process.argv[2]
-const load = requested !== undefined && requested in commands ? [commands[requested]!] : Object.values(commands)
+const load =
+  requested !== undefined && requested in commands ? [commands[requested]!] : Object.values(commands)
 const [first, ...rest] = await Promise.all(load.map((loadCommand) => loadCommand()))
 
 const root = Command.make("llm-router").pipe(

@@ -26,7 +26,9 @@ export class RateLimited extends Data.TaggedError("RateLimited")<
  * No answer within the allowed time.
  * @since 0.1.0
  */
-export class Timeout extends Data.TaggedError("Timeout")<ProviderFailureFields & { readonly afterMs: number }> {}
+export class Timeout extends Data.TaggedError("Timeout")<
+  ProviderFailureFields & { readonly afterMs: number }
+> {}
 
 /**
  * The provider could not serve: 5xx, connection refused or reset.

@@ -33,7 +33,10 @@ const userTurns = (messages: ReadonlyArray<ChatMessage>) => messages.filter((m) 
  *
  * @since 0.1.0
  */
-export const routingText = (request: ChatCompletionRequest, policy: ConversationPolicy = lastUser): string => {
+export const routingText = (
+  request: ChatCompletionRequest,
+  policy: ConversationPolicy = lastUser
+): string => {
   const users = userTurns(request.messages)
   switch (policy._tag) {
     case "last-user": {

@@ -67,8 +67,10 @@ export const promptTokensUpperBound = (request: ChatCompletionRequest): number =
  *
  * @since 0.1.0
  */
-export const countPromptTokens = (request: ChatCompletionRequest, encoding: EncodingName = "cl100k_base"): number =>
-  countPromptTokensWith(request, (text) => countTokens(text, encoding))
+export const countPromptTokens = (
+  request: ChatCompletionRequest,
+  encoding: EncodingName = "cl100k_base"
+): number => countPromptTokensWith(request, (text) => countTokens(text, encoding))
 
 const countPromptTokensWith = (request: ChatCompletionRequest, count: (text: string) => number): number => {
   let total = 3

@@ -38,7 +38,9 @@ export const retryDelay = (
   backoff: Duration.Duration
 ): Duration.Duration => {
   // Whole milliseconds: jitter's floating-point products (999.9999…) must not undercut a bound.
-  const capped = Duration.millis(Math.round(Duration.toMillis(Duration.min(backoff, Duration.millis(policy.maxDelayMs)))))
+  const capped = Duration.millis(
+    Math.round(Duration.toMillis(Duration.min(backoff, Duration.millis(policy.maxDelayMs))))
+  )
   if (!policy.honourRetryAfter || failure._tag !== "RateLimited") return capped
   const after = (failure as { retryAfterMs?: number }).retryAfterMs
   return after === undefined

@@ -26,7 +26,12 @@ import { defaultRetryPolicy } from "../core/Plan.ts"
 import type { ConversationPolicy } from "../core/RoutingContext.ts"
 import type { QualityRouter, WinRateRouter } from "../routers/WinRateRouter.ts"
 import type { RouterState } from "../state/index.ts"
-import { ClassifierSpec, StrategySpec, classifierFromSpec, strategyFromSpec } from "../strategies/fromConfig.ts"
+import {
+  ClassifierSpec,
+  StrategySpec,
+  classifierFromSpec,
+  strategyFromSpec
+} from "../strategies/fromConfig.ts"
 import { configError, decodeAt, joinPath } from "./ConfigDecode.ts"
 import type { Route } from "./Route.ts"
 import * as R from "./Route.ts"
@@ -87,7 +92,9 @@ const TopLevel = Schema.Struct({
   routers: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { exact: true }),
   routes: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   default: Schema.optionalWith(Schema.String, { exact: true }),
-  routellm: Schema.optionalWith(Schema.Struct({ strong: Schema.String, weak: Schema.String }), { exact: true }),
+  routellm: Schema.optionalWith(Schema.Struct({ strong: Schema.String, weak: Schema.String }), {
+    exact: true
+  }),
   server: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { exact: true })
 })
 
@@ -173,7 +180,10 @@ const lookupDeployment = (env: Env, id: string, at: string) => {
   const deployment = env.deployments.get(id)
   return deployment === undefined
     ? Effect.fail(
-        configError(at, `unknown deployment '${id}'; declared deployments: ${[...env.deployments.keys()].join(", ")}`)
+        configError(
+          at,
+          `unknown deployment '${id}'; declared deployments: ${[...env.deployments.keys()].join(", ")}`
+        )
       )
     : Effect.succeed(deployment)
 }
@@ -182,7 +192,10 @@ const lookupRouter = (env: Env, name: string, at: string) => {
   const router = env.routers.get(name)
   return router === undefined
     ? Effect.fail(
-        configError(at, `unknown router '${name}'; declared routers: ${[...env.routers.keys()].join(", ") || "none"}`)
+        configError(
+          at,
+          `unknown router '${name}'; declared routers: ${[...env.routers.keys()].join(", ") || "none"}`
+        )
       )
     : Effect.succeed(router)
 }
@@ -191,7 +204,10 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
   Effect.gen(function* () {
     if (typeof spec === "string") return R.deployment(yield* lookupDeployment(env, spec, at))
     if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-      return yield* configError(at, `expected a route: a deployment id or an object with one of ${nodeKinds.join(", ")}`)
+      return yield* configError(
+        at,
+        `expected a route: a deployment id or an object with one of ${nodeKinds.join(", ")}`
+      )
     }
     const keys = Object.keys(spec)
     const kind = keys[0] as NodeKind | undefined
@@ -222,7 +238,11 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
             Effect.map(strategyFromSpec)
           )
         )
-        return R.pipeline(deployments, strategies, node.maxAttempts === undefined ? {} : { maxAttempts: node.maxAttempts })
+        return R.pipeline(
+          deployments,
+          strategies,
+          node.maxAttempts === undefined ? {} : { maxAttempts: node.maxAttempts }
+        )
       }
       case "loadBalance": {
         const node = yield* fromEither(decodeAt(nodeSchemas.loadBalance, value, here))
@@ -250,7 +270,11 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
             `router '${node.router}' (${router.name}) predicts only a win rate; 'select' needs a quality router such as mf`
           )
         }
-        const qualityRouter: QualityRouter = { name: router.name, models: router.models, predict: router.predict }
+        const qualityRouter: QualityRouter = {
+          name: router.name,
+          models: router.models,
+          predict: router.predict
+        }
         const options: Record<string, Route<RouterState>> = {}
         for (const [key, option] of Object.entries(node.options)) {
           if (!qualityRouter.models.includes(key)) {
@@ -265,7 +289,9 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
       }
       case "branch": {
         const node = yield* fromEither(decodeAt(nodeSchemas.branch, value, here))
-        const spec = yield* fromEither(decodeAt(ClassifierSpec, node.classifier, joinPath(here, "classifier")))
+        const spec = yield* fromEither(
+          decodeAt(ClassifierSpec, node.classifier, joinPath(here, "classifier"))
+        )
         const classifier = yield* classifierFromSpec(spec).pipe(
           Effect.mapError((e) => configError(joinPath(here, "classifier"), e.message))
         )
@@ -274,7 +300,10 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
           routes[key] = yield* buildRoute(env, option, joinPath(joinPath(here, "routes"), key))
         }
         if (node.otherwise !== undefined && routes[node.otherwise] === undefined) {
-          return yield* configError(joinPath(here, "otherwise"), `'${node.otherwise}' is not one of the branch's routes`)
+          return yield* configError(
+            joinPath(here, "otherwise"),
+            `'${node.otherwise}' is not one of the branch's routes`
+          )
         }
         const missing = classifier.choices.filter((choice) => routes[choice] === undefined)
         if (missing.length > 0 && node.otherwise === undefined) {
@@ -297,7 +326,10 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
       }
       case "retry": {
         const { route, ...policy } = yield* fromEither(decodeAt(nodeSchemas.retry, value, here))
-        return R.retry(yield* buildRoute(env, route, joinPath(here, "route")), { ...defaultRetryPolicy, ...policy })
+        return R.retry(yield* buildRoute(env, route, joinPath(here, "route")), {
+          ...defaultRetryPolicy,
+          ...policy
+        })
       }
       case "timeout": {
         const node = yield* fromEither(decodeAt(nodeSchemas.timeout, value, here))
@@ -305,7 +337,9 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
       }
       case "hedge": {
         const node = yield* fromEither(decodeAt(nodeSchemas.hedge, value, here))
-        const routes = yield* Effect.forEach(node.routes, (r, i) => buildRoute(env, r, joinPath(joinPath(here, "routes"), i)))
+        const routes = yield* Effect.forEach(node.routes, (r, i) =>
+          buildRoute(env, r, joinPath(joinPath(here, "routes"), i))
+        )
         return R.hedge(node.delayMs, routes)
       }
     }
@@ -316,10 +350,16 @@ const namedRoute = (env: Env, name: string, at: string): Effect.Effect<Route<Rou
     const done = env.resolved.get(name)
     if (done !== undefined) return done
     if (!Object.hasOwn(env.routeSpecs, name)) {
-      return yield* configError(at, `unknown route '${name}'; declared routes: ${Object.keys(env.routeSpecs).join(", ")}`)
+      return yield* configError(
+        at,
+        `unknown route '${name}'; declared routes: ${Object.keys(env.routeSpecs).join(", ")}`
+      )
     }
     if (env.resolving.includes(name)) {
-      return yield* configError(at, `route '${name}' refers to itself: ${[...env.resolving, name].join(" → ")}`)
+      return yield* configError(
+        at,
+        `route '${name}' refers to itself: ${[...env.resolving, name].join(" → ")}`
+      )
     }
     env.resolving.push(name)
     const route = yield* buildRoute(env, env.routeSpecs[name], joinPath("routes", name))
@@ -347,7 +387,8 @@ export const fromValue = Effect.fn("RouterConfig.fromValue")(function* (
       )
     }
     const deployment = yield* fromEither(decodeAt(Deployment, raw, at))
-    if (deployments.has(deployment.id)) return yield* configError(joinPath(at, "id"), `duplicate deployment id '${deployment.id}'`)
+    if (deployments.has(deployment.id))
+      return yield* configError(joinPath(at, "id"), `duplicate deployment id '${deployment.id}'`)
     deployments.set(deployment.id, deployment)
   }
   const routers = new Map<string, ResolvedRouter>()
@@ -358,16 +399,21 @@ export const fromValue = Effect.fn("RouterConfig.fromValue")(function* (
         configError(at, "expected a router spec like { type: mf } with optional weights and embedder")
       )
     )
-    routers.set(name, yield* options.resolveRouter(name, spec, { path: at, baseDir: options.baseDir ?? process.cwd() }))
+    routers.set(
+      name,
+      yield* options.resolveRouter(name, spec, { path: at, baseDir: options.baseDir ?? process.cwd() })
+    )
   }
   const env: Env = { deployments, routers, routeSpecs: top.routes, resolved: new Map(), resolving: [] }
   const names = Object.keys(top.routes)
   if (names.length === 0) return yield* configError("routes", "declare at least one route")
   for (const name of names) yield* namedRoute(env, name, joinPath("routes", name))
   const defaultRoute = top.default ?? names[0]!
-  if (!Object.hasOwn(top.routes, defaultRoute)) return yield* configError("default", `unknown route '${defaultRoute}'`)
+  if (!Object.hasOwn(top.routes, defaultRoute))
+    return yield* configError("default", `unknown route '${defaultRoute}'`)
   for (const [side, name] of Object.entries(top.routellm ?? {})) {
-    if (!Object.hasOwn(top.routes, name)) return yield* configError(joinPath("routellm", side), `unknown route '${name}'`)
+    if (!Object.hasOwn(top.routes, name))
+      return yield* configError(joinPath("routellm", side), `unknown route '${name}'`)
   }
   const conversation: ConversationPolicy =
     top.conversation === undefined || top.conversation === "last-user"
@@ -397,7 +443,9 @@ export const parseText = (text: string, file: string): Either.Either<unknown, Co
     const document = YAML.parseDocument(text, { prettyErrors: true })
     const first = document.errors[0]
     if (first !== undefined) {
-      return Either.left(new ConfigError({ path: file, message: `${file}: invalid YAML: ${first.message}`, cause: first }))
+      return Either.left(
+        new ConfigError({ path: file, message: `${file}: invalid YAML: ${first.message}`, cause: first })
+      )
     }
     return Either.right(document.toJS())
   }
@@ -414,11 +462,18 @@ export const parseText = (text: string, file: string): Either.Either<unknown, Co
  * Reads, parses, decodes and resolves a config file.
  * @since 0.1.0
  */
-export const loadWith = Effect.fn("RouterConfig.load")(function* (file: string, resolveRouter: RouterResolver) {
+export const loadWith = Effect.fn("RouterConfig.load")(function* (
+  file: string,
+  resolveRouter: RouterResolver
+) {
   const text = yield* Effect.tryPromise({
     try: () => fs.readFile(file, "utf8"),
     catch: (cause) =>
-      new ConfigError({ path: file, message: `cannot read config file ${file}: ${(cause as Error).message}`, cause })
+      new ConfigError({
+        path: file,
+        message: `cannot read config file ${file}: ${(cause as Error).message}`,
+        cause
+      })
   })
   const value = yield* fromEither(parseText(text, file))
   return yield* fromValue(value, { resolveRouter, baseDir: path.dirname(path.resolve(file)) }).pipe(

@@ -23,21 +23,28 @@ export const decodeAt = <A, I>(
   input: unknown,
   path: string
 ): Either.Either<A, ConfigError> =>
-  Either.mapLeft(Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(input), (error) => {
-    const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-    const first = issues[0]
-    const at = first === undefined ? path : first.path.reduce<string>(joinPath, path)
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? "s" : ""})` : ""
-    return new ConfigError({
-      path: at === "" ? "(root)" : at,
-      message: `${at === "" ? "(root)" : at}: ${first?.message ?? "invalid value"}${more}`,
-      cause: error
-    })
-  })
+  Either.mapLeft(
+    Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(input),
+    (error) => {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+      const first = issues[0]
+      const at = first === undefined ? path : first.path.reduce<string>(joinPath, path)
+      const more =
+        issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? "s" : ""})` : ""
+      return new ConfigError({
+        path: at === "" ? "(root)" : at,
+        message: `${at === "" ? "(root)" : at}: ${first?.message ?? "invalid value"}${more}`,
+        cause: error
+      })
+    }
+  )
 
 /**
  * A `ConfigError` at a path.
  * @since 0.1.0
  */
 export const configError = (path: string, message: string): ConfigError =>
-  new ConfigError({ path: path === "" ? "(root)" : path, message: `${path === "" ? "(root)" : path}: ${message}` })
+  new ConfigError({
+    path: path === "" ? "(root)" : path,
+    message: `${path === "" ? "(root)" : path}: ${message}`
+  })

@@ -65,7 +65,11 @@ export const resolveModel = (
   const known = Object.keys(config.routes).join(", ")
   if (match === null) {
     return Effect.fail(
-      new NoRouteAvailable({ route: name, message: `unknown model '${name}': the router serves ${known}`, removed: [] })
+      new NoRouteAvailable({
+        route: name,
+        message: `unknown model '${name}': the router serves ${known}`,
+        removed: []
+      })
     )
   }
   const [, routerName, thresholdText] = match as unknown as [string, string, string]
@@ -80,7 +84,9 @@ export const resolveModel = (
           ? `threshold ${thresholdText} in '${name}' is not between 0 and 1`
           : undefined
   if (problem !== undefined || router === undefined || config.routellm === undefined) {
-    return Effect.fail(new NoRouteAvailable({ route: name, message: problem ?? `unknown model '${name}'`, removed: [] }))
+    return Effect.fail(
+      new NoRouteAvailable({ route: name, message: problem ?? `unknown model '${name}'`, removed: [] })
+    )
   }
   const resolved: ResolvedModel = {
     name,
@@ -107,7 +113,9 @@ export interface LlmRouterShape {
   readonly models: () => ReadonlyArray<ListedModel>
   readonly resolve: (model: string) => Effect.Effect<ResolvedModel, NoRouteAvailable>
   /** The plan for a request, without calling any model. */
-  readonly plan: (request: ChatCompletionRequest) => Effect.Effect<Plan, NoRouteAvailable | RouterError, RouterState>
+  readonly plan: (
+    request: ChatCompletionRequest
+  ) => Effect.Effect<Plan, NoRouteAvailable | RouterError, RouterState>
   /** Plans and runs a request to one chat completion, with failover; the result carries the plan and trace. */
   readonly run: (
     request: ChatCompletionRequest,
@@ -120,7 +128,11 @@ export interface LlmRouterShape {
   readonly stream: (
     request: ChatCompletionRequest,
     options?: RunOptions
-  ) => Effect.Effect<RoutedStream, NoRouteAvailable | RouterError | AllAttemptsFailed, Requirements | Scope.Scope>
+  ) => Effect.Effect<
+    RoutedStream,
+    NoRouteAvailable | RouterError | AllAttemptsFailed,
+    Requirements | Scope.Scope
+  >
 }
 
 /**
@@ -158,20 +170,34 @@ export const make = (config: RouterConfig): LlmRouterShape => {
   return {
     config,
     models: () => [
-      ...Object.keys(config.routes).map((id) => ({ id, kind: "route" as const, default: id === config.defaultRoute })),
+      ...Object.keys(config.routes).map((id) => ({
+        id,
+        kind: "route" as const,
+        default: id === config.defaultRoute
+      })),
       ...(config.routellm === undefined
         ? []
-        : [...config.routers.keys()].map((router) => ({ id: `router-${router}-0.5`, kind: "routellm" as const, default: false })))
+        : [...config.routers.keys()].map((router) => ({
+            id: `router-${router}-0.5`,
+            kind: "routellm" as const,
+            default: false
+          })))
     ],
     resolve: (model) => resolveModel(config, model, cache),
     plan,
     run: (request, options) =>
       Effect.flatMap(plan(request), (planned) =>
-        Effect.map(Runner.run(planned, request, options), (result): RoutedResult => ({ ...result, plan: planned }))
+        Effect.map(Runner.run(planned, request, options), (result): RoutedResult => ({
+          ...result,
+          plan: planned
+        }))
       ),
     stream: (request, options) =>
       Effect.flatMap(plan(request), (planned) =>
-        Effect.map(Runner.open(planned, request, options), (opened): RoutedStream => ({ ...opened, plan: planned }))
+        Effect.map(Runner.open(planned, request, options), (opened): RoutedStream => ({
+          ...opened,
+          plan: planned
+        }))
       )
   }
 }

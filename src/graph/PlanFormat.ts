@@ -104,11 +104,15 @@ const lines = (node: PlanNode, indent: string, out: Array<string>, counter: { n:
   switch (node._tag) {
     case "Attempt": {
       counter.n += 1
-      out.push(`${indent}${counter.n}. ${node.deployment.id}  (model ${node.deployment.model}, ${node.deployment.provider})`)
+      out.push(
+        `${indent}${counter.n}. ${node.deployment.id}  (model ${node.deployment.model}, ${node.deployment.provider})`
+      )
       for (const reason of node.reasons) out.push(`${indent}     · ${reason}`)
       const scores = Object.entries(node.scores)
       if (scores.length > 0) {
-        out.push(`${indent}     · scores: ${scores.map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(", ")}`)
+        out.push(
+          `${indent}     · scores: ${scores.map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(", ")}`
+        )
       }
       return
     }
@@ -127,7 +131,9 @@ const lines = (node: PlanNode, indent: string, out: Array<string>, counter: { n:
       lines(node.node, indent + "  ", out, counter)
       return
     case "Hedge":
-      out.push(`${indent}hedged: start the next after ${node.delayMs} ms without an answer, first success wins:`)
+      out.push(
+        `${indent}hedged: start the next after ${node.delayMs} ms without an answer, first success wins:`
+      )
       node.steps.forEach((step) => lines(step, indent + "  ", out, counter))
       return
   }
@@ -147,7 +153,8 @@ export const toText = (plan: Plan): string => {
   out.push("decisions:")
   for (const decision of plan.decisions) {
     out.push(`  [${decision.path}] ${decision.node}: ${decision.summary}`)
-    for (const removal of decision.removed ?? []) out.push(`      removed ${removal.deployment}: ${removal.reason}`)
+    for (const removal of decision.removed ?? [])
+      out.push(`      removed ${removal.deployment}: ${removal.reason}`)
   }
   return out.join("\n")
 }

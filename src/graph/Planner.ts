@@ -95,7 +95,8 @@ const availableNow = (
         continue
       }
       const state = yield* cooldowns.state(deployment.id)
-      if (state._tag === "Open") removed.push({ deployment: deployment.id, reason: `cooling down: ${state.reason}` })
+      if (state._tag === "Open")
+        removed.push({ deployment: deployment.id, reason: `cooling down: ${state.reason}` })
       else kept.push(deployment)
     }
     if (removed.length > 0) {
@@ -125,7 +126,9 @@ const walkRoute = <R>(
         return deployment === undefined ? undefined : attemptOf(candidate(deployment), path)
       }
       case "Pipeline": {
-        let candidates: ReadonlyArray<Candidate> = (yield* availableNow(walk, path, route.deployments)).map(candidate)
+        let candidates: ReadonlyArray<Candidate> = (yield* availableNow(walk, path, route.deployments)).map(
+          candidate
+        )
         for (const strategy of route.strategies) {
           if (candidates.length === 0) break
           const outcome = yield* strategy.apply(candidates, walk.context)
@@ -186,8 +189,17 @@ const walkRoute = <R>(
           walk.strong = strong
         }
         const summary = `${route.router.name} win rate ${percent(winRate)} ${strong ? ">=" : "<"} threshold ${route.threshold} → ${strong ? "strong" : "weak"}`
-        walk.decisions.push({ path, node: "threshold", summary, scores: { winRate, threshold: route.threshold } })
-        const node = yield* walkRoute(strong ? route.strong : route.weak, `${path}.${strong ? "strong" : "weak"}`, walk)
+        walk.decisions.push({
+          path,
+          node: "threshold",
+          summary,
+          scores: { winRate, threshold: route.threshold }
+        })
+        const node = yield* walkRoute(
+          strong ? route.strong : route.weak,
+          `${path}.${strong ? "strong" : "weak"}`,
+          walk
+        )
         return node === undefined ? undefined : withReason(node, summary)
       }
       case "Select": {
@@ -196,7 +208,11 @@ const walkRoute = <R>(
         for (const [key, option] of Object.entries(route.options)) {
           const quality = predicted[key]
           if (quality === undefined) {
-            walk.decisions.push({ path, node: "select", summary: `${route.router.name} has no prediction for '${key}': skipped` })
+            walk.decisions.push({
+              path,
+              node: "select",
+              summary: `${route.router.name} has no prediction for '${key}': skipped`
+            })
             continue
           }
           const node = yield* walkRoute(option, `${path}.options.${key}`, walk)
@@ -206,7 +222,12 @@ const walkRoute = <R>(
           const cost = expectedCost(primary, tokens, walk.context.outputTokens ?? defaultExpectedOutputTokens)
           const utility = quality - route.lambda * (cost ?? 0)
           const costText = cost === undefined ? "cost unknown (0)" : `cost $${cost.toPrecision(3)}`
-          options.push({ key, node, utility, line: `${key}: quality ${quality.toFixed(3)}, ${costText}, utility ${utility.toFixed(4)}` })
+          options.push({
+            key,
+            node,
+            utility,
+            line: `${key}: quality ${quality.toFixed(3)}, ${costText}, utility ${utility.toFixed(4)}`
+          })
         }
         if (options.length === 0) return undefined
         const best = options.reduce((a, b) => (b.utility > a.utility ? b : a))
@@ -240,7 +261,12 @@ const walkRoute = <R>(
               ? said
               : `${said} → ${chosenKey}`
             : `${said}; no route '${verdict.choice}' → ${chosenKey} (otherwise)`
-        walk.decisions.push({ path, node: "branch", summary, ...(verdict.scores ? { scores: verdict.scores } : {}) })
+        walk.decisions.push({
+          path,
+          node: "branch",
+          summary,
+          ...(verdict.scores ? { scores: verdict.scores } : {})
+        })
         const node = yield* walkRoute(chosen, `${path}.${chosenKey}`, walk)
         return node === undefined ? undefined : withReason(node, summary)
       }
@@ -301,7 +327,9 @@ export const plan = Effect.fn("Router.plan")(function* <R>(
   const root = yield* walkRoute(route, "$", walk)
   if (root === undefined) {
     const why = walk.removed.map((r) => `${r.deployment}: ${r.reason}`).join("; ")
-    const lacking = requirements.filter((need) => walk.removed.some((r) => r.reason.includes(`lacks ${need.capability} (`)))
+    const lacking = requirements.filter((need) =>
+      walk.removed.some((r) => r.reason.includes(`lacks ${need.capability} (`))
+    )
     const advice =
       lacking.length === 0
         ? ""
@@ -321,4 +349,3 @@ export const plan = Effect.fn("Router.plan")(function* <R>(
   }
   return result
 })
-

@@ -233,7 +233,10 @@ export const timeout = <R = never>(route: RouteLike<R>, duration: Duration.Durat
  * Hedged requests: start `routes[0]`; after `delay` without an answer also start `routes[1]`, and so on.
  * @since 0.1.0
  */
-export const hedge = <R = never>(delay: Duration.DurationInput, routes: ReadonlyArray<RouteLike<R>>): Route<R> => ({
+export const hedge = <R = never>(
+  delay: Duration.DurationInput,
+  routes: ReadonlyArray<RouteLike<R>>
+): Route<R> => ({
   _tag: "Hedge",
   delayMs: toMs(delay),
   routes: routes.map(toRoute)

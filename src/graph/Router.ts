@@ -49,7 +49,11 @@ export const open = <R>(
   route: Route<R>,
   request: ChatCompletionRequest,
   options: PlanOptions & RunOptions = {}
-): Effect.Effect<RoutedStream, NoRouteAvailable | RouterError | AllAttemptsFailed, R | Requirements | Scope.Scope> =>
+): Effect.Effect<
+  RoutedStream,
+  NoRouteAvailable | RouterError | AllAttemptsFailed,
+  R | Requirements | Scope.Scope
+> =>
   Effect.flatMap(plan(route, request, options), (planned) =>
     Effect.map(Runner.open(planned, request, options), (opened) => ({ ...opened, plan: planned }))
   )
@@ -66,4 +70,7 @@ export const stream = <R>(
   ChatCompletionChunk,
   NoRouteAvailable | RouterError | AllAttemptsFailed | StreamInterrupted,
   R | Requirements
-> => Stream.unwrap(Effect.map(plan(route, request, options), (planned) => Runner.stream(planned, request, options)))
+> =>
+  Stream.unwrap(
+    Effect.map(plan(route, request, options), (planned) => Runner.stream(planned, request, options))
+  )

@@ -42,7 +42,9 @@ export const defaultRouterResolver: RouterResolver = (name, spec, context) =>
       ...(weights === undefined ? {} : { weights: path.resolve(context.baseDir, weights) })
     }
     const router = yield* makeRouter(type, options).pipe(
-      Effect.mapError((error) => configError(context.path, `cannot build router '${name}' (${type}): ${error.message}`))
+      Effect.mapError((error) =>
+        configError(context.path, `cannot build router '${name}' (${type}): ${error.message}`)
+      )
     )
     const resolved: ResolvedRouter = isQualityRouter(router)
       ? { name, winRate: router.winRate, predict: router.predict, models: router.models }

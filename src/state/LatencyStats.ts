@@ -40,7 +40,10 @@ export interface LatencyStatsShape {
  *
  * @since 0.1.0
  */
-export class LatencyStats extends Context.Tag("effect-llm-router/LatencyStats")<LatencyStats, LatencyStatsShape>() {}
+export class LatencyStats extends Context.Tag("effect-llm-router/LatencyStats")<
+  LatencyStats,
+  LatencyStatsShape
+>() {}
 
 /**
  * How many samples and how old a sample may be before it stops counting.

@@ -17,7 +17,10 @@ export interface SpendTrackerShape {
  * Spend per key per window.
  * @since 0.1.0
  */
-export class SpendTracker extends Context.Tag("effect-llm-router/SpendTracker")<SpendTracker, SpendTrackerShape>() {}
+export class SpendTracker extends Context.Tag("effect-llm-router/SpendTracker")<
+  SpendTracker,
+  SpendTrackerShape
+>() {}
 
 /**
  * Windows the tracker keeps: every budget window must be one of these so that spend is counted

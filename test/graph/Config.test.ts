@@ -17,12 +17,22 @@ const resolveRouter: RouterResolver = (name, spec) =>
         name,
         winRate: (prompt: string) => Effect.succeed(Number(/p=([0-9.]+)/.exec(prompt)?.[1] ?? "0"))
       })
-    : Effect.fail({ _tag: "ConfigError", path: "", message: `unknown router type ${spec.type}` } as ConfigError)
+    : Effect.fail({
+        _tag: "ConfigError",
+        path: "",
+        message: `unknown router type ${spec.type}`
+      } as ConfigError)
 
 const deployments = [
   { id: "big@a", provider: "openai-compatible", model: "big", apiKeyEnv: "A_KEY", contextWindow: 8000 },
   { id: "big@b", provider: "openai-compatible", model: "big", contextWindow: 128000 },
-  { id: "small@a", provider: "openai-compatible", model: "small", inputCostPerToken: 1e-7, outputCostPerToken: 1e-7 }
+  {
+    id: "small@a",
+    provider: "openai-compatible",
+    model: "small",
+    inputCostPerToken: 1e-7,
+    outputCostPerToken: 1e-7
+  }
 ]
 
 const good = {
@@ -31,11 +41,25 @@ const good = {
   routers: { fixed: { type: "fixed" } },
   routellm: { strong: "strong", weak: "weak" },
   routes: {
-    strong: { pipeline: { deployments: ["big@a", "big@b"], strategies: [{ type: "contextWindow" }, { type: "cost" }] } },
+    strong: {
+      pipeline: { deployments: ["big@a", "big@b"], strategies: [{ type: "contextWindow" }, { type: "cost" }] }
+    },
     weak: "small@a",
     main: {
       fallback: [
-        { retry: { times: 1, route: { threshold: { router: "fixed", threshold: 0.5, strong: { route: "strong" }, weak: { route: "weak" } } } } },
+        {
+          retry: {
+            times: 1,
+            route: {
+              threshold: {
+                router: "fixed",
+                threshold: 0.5,
+                strong: { route: "strong" },
+                weak: { route: "weak" }
+              }
+            }
+          }
+        },
         { timeout: { ms: 5000, route: { hedge: { delayMs: 100, routes: ["big@b", "small@a"] } } } }
       ]
     },
@@ -66,13 +90,18 @@ describe("RouterConfig", () => {
     expect(config.defaultRoute).toBe("main")
     expect([...config.deployments.keys()]).toEqual(["big@a", "big@b", "small@a"])
     const plan = await Effect.runPromise(
-      Router.plan(config.routes.main!, { model: "main", messages: [{ role: "user", content: "p=0.9 hard question" }] }).pipe(
-        Effect.provide(State.layerMemory)
-      )
+      Router.plan(config.routes.main!, {
+        model: "main",
+        messages: [{ role: "user", content: "p=0.9 hard question" }]
+      }).pipe(Effect.provide(State.layerMemory))
     )
     // strong pipeline ordered by cost (big@a and big@b have no explicit prices: same model, same table price),
     // then the hedged fallback.
-    expect(attempts(plan.root).map((a) => a.deployment.id).slice(-2)).toEqual(["big@b", "small@a"])
+    expect(
+      attempts(plan.root)
+        .map((a) => a.deployment.id)
+        .slice(-2)
+    ).toEqual(["big@b", "small@a"])
     expect(plan.strong).toBe(true)
     expect(plan.root._tag).toBe("Sequence")
   })
@@ -80,9 +109,10 @@ describe("RouterConfig", () => {
   it("branches on token count from config", async () => {
     const config = Either.getOrThrow(await decode(good))
     const plan = await Effect.runPromise(
-      Router.plan(config.routes.byLength!, { model: "byLength", messages: [{ role: "user", content: "hi" }] }).pipe(
-        Effect.provide(State.layerMemory)
-      )
+      Router.plan(config.routes.byLength!, {
+        model: "byLength",
+        messages: [{ role: "user", content: "hi" }]
+      }).pipe(Effect.provide(State.layerMemory))
     )
     expect(attempts(plan.root).map((a) => a.deployment.id)).toEqual(["small@a"])
   })
@@ -101,7 +131,9 @@ describe("RouterConfig", () => {
     expect(unknownDeployment.message).toContain("unknown deployment 'nope@x'")
     expect(unknownDeployment.message).toContain("big@a, big@b, small@a")
 
-    const unknownRouter = await errorOf(withRoute({ threshold: { router: "mf", threshold: 0.2, strong: "big@a", weak: "small@a" } }))
+    const unknownRouter = await errorOf(
+      withRoute({ threshold: { router: "mf", threshold: 0.2, strong: "big@a", weak: "small@a" } })
+    )
     expect(unknownRouter.path).toBe("routes.main.threshold.router")
 
     const unknownRoute = await errorOf(withRoute({ route: "elsewhere" }))
@@ -109,7 +141,11 @@ describe("RouterConfig", () => {
   })
 
   it("rejects a route that refers to itself", async () => {
-    const error = await errorOf({ ...good, routes: { a: { route: "b" }, b: { fallback: ["big@a", { route: "a" }] } }, default: "a" })
+    const error = await errorOf({
+      ...good,
+      routes: { a: { route: "b" }, b: { fallback: ["big@a", { route: "a" }] } },
+      default: "a"
+    })
     expect(error.message).toContain("refers to itself")
   })
 
@@ -122,7 +158,9 @@ describe("RouterConfig", () => {
 
   it("rejects unknown node kinds, several keys, and bad strategy specs", async () => {
     expect((await errorOf(withRoute({ roundRobin: ["big@a"] }))).message).toContain("expected exactly one of")
-    expect((await errorOf(withRoute({ fallback: ["big@a"], retry: {} }))).message).toContain("'fallback', 'retry'")
+    expect((await errorOf(withRoute({ fallback: ["big@a"], retry: {} }))).message).toContain(
+      "'fallback', 'retry'"
+    )
     const badStrategy = await errorOf(
       withRoute({ pipeline: { deployments: ["big@a"], strategies: [{ type: "fastest" }] } })
     )
@@ -147,7 +185,9 @@ describe("RouterConfig", () => {
     expect(broken.message).toContain("broken.yaml")
     expect(broken.message).toContain("invalid YAML")
 
-    const missing = await Effect.runPromise(Effect.flip(RouterConfig.loadWith(path.join(dir, "none.yaml"), resolveRouter)))
+    const missing = await Effect.runPromise(
+      Effect.flip(RouterConfig.loadWith(path.join(dir, "none.yaml"), resolveRouter))
+    )
     expect(missing.message).toContain("cannot read config file")
   })
 })

@@ -26,7 +26,8 @@ const promptRouter: WinRateRouter = {
   winRate: (prompt) => Effect.succeed(Number(/p=([0-9.]+)/.exec(prompt)?.[1] ?? "0"))
 }
 
-const ids = (plan: { root: Parameters<typeof attempts>[0] }) => attempts(plan.root).map((a) => a.deployment.id)
+const ids = (plan: { root: Parameters<typeof attempts>[0] }) =>
+  attempts(plan.root).map((a) => a.deployment.id)
 
 const strong = dep("gpt-4@openai")
 const weak = dep("mixtral@together")
@@ -49,7 +50,10 @@ describe("Router.plan", () => {
 
   it.effect("fallback keeps the order of its routes and marks later ones as fallbacks", () =>
     Effect.gen(function* () {
-      const route = Route.fallback([Route.threshold({ router: promptRouter, threshold: 0.5, strong, weak }), backup])
+      const route = Route.fallback([
+        Route.threshold({ router: promptRouter, threshold: 0.5, strong, weak }),
+        backup
+      ])
       const plan = yield* Router.plan(route, request("p=0.9"))
       expect(ids(plan)).toEqual(["gpt-4@openai", "haiku@anthropic"])
       expect(attempts(plan.root)[1]?.reasons).toContain("fallback #1")
@@ -78,7 +82,9 @@ describe("Router.plan", () => {
       if (Exit.isFailure(exit)) {
         const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
         expect(error?._tag).toBe("NoRouteAvailable")
-        expect(error && "removed" in error ? error.removed.map((r) => r.deployment) : []).toEqual(["gpt-4@openai"])
+        expect(error && "removed" in error ? error.removed.map((r) => r.deployment) : []).toEqual([
+          "gpt-4@openai"
+        ])
         expect(error?.message).toContain("gpt-4@openai")
       }
     }).pipe(Effect.provide(State.layerMemory))
@@ -86,7 +92,10 @@ describe("Router.plan", () => {
 
   it.effect("retry, timeout and hedge wrap the plan of their inner route", () =>
     Effect.gen(function* () {
-      const route = Route.timeout(Route.retry(Route.hedge("50 millis", [strong, backup]), { times: 3 }), "2 seconds")
+      const route = Route.timeout(
+        Route.retry(Route.hedge("50 millis", [strong, backup]), { times: 3 }),
+        "2 seconds"
+      )
       const plan = yield* Router.plan(route, request("hi"))
       expect(plan.root._tag).toBe("Timeout")
       if (plan.root._tag !== "Timeout") return
@@ -105,7 +114,10 @@ describe("Router.plan", () => {
         name: "first-word",
         choices: ["code", "chat", "poetry"],
         classify: (context) =>
-          Effect.succeed({ choice: context.text.split(" ")[0] ?? "", summary: `first word '${context.text.split(" ")[0]}'` })
+          Effect.succeed({
+            choice: context.text.split(" ")[0] ?? "",
+            summary: `first word '${context.text.split(" ")[0]}'`
+          })
       }
       const route = Route.branch(byFirstWord, { code: strong, chat: weak }, { otherwise: "chat" })
       expect(ids(yield* Router.plan(route, request("code this")))).toEqual(["gpt-4@openai"])
@@ -128,7 +140,10 @@ describe("Router.plan", () => {
         predict: () => Effect.succeed({ big: 0.9, small: 0.6 })
       }
       const pick = (lambda: number) =>
-        Router.plan(Route.select({ router: quality, lambda, options: { big: pricey, small: cheap } }), request("hi"))
+        Router.plan(
+          Route.select({ router: quality, lambda, options: { big: pricey, small: cheap } }),
+          request("hi")
+        )
       // With lambda 0 quality alone decides; with a large lambda the $0.26 expected cost dominates.
       expect(ids(yield* pick(0))).toEqual(["big@x"])
       expect(ids(yield* pick(100))).toEqual(["small@x"])
@@ -146,7 +161,10 @@ describe("Router.plan", () => {
             summary: "reverse alphabetical"
           })
       }
-      const route = Route.loadBalance(reverseAlphabetical, [Route.fallback([strong, backup]), Route.retry(weak)])
+      const route = Route.loadBalance(reverseAlphabetical, [
+        Route.fallback([strong, backup]),
+        Route.retry(weak)
+      ])
       const plan = yield* Router.plan(route, request("hi"))
       expect(ids(plan)).toEqual(["mixtral@together", "gpt-4@openai", "haiku@anthropic"])
     }).pipe(Effect.provide(State.layerMemory))
@@ -165,9 +183,14 @@ describe("Router.plan", () => {
       expect(ids(plan)).toEqual(["vision@x"])
       expect(plan.decisions.flatMap((d) => d.removed ?? [])[0]?.reason).toContain("lacks vision")
       // Text requests still reach the text-only deployment.
-      expect(ids(yield* Router.plan(Route.fallback([textOnly, vision]), request("hi")))).toEqual(["text@x", "vision@x"])
+      expect(ids(yield* Router.plan(Route.fallback([textOnly, vision]), request("hi")))).toEqual([
+        "text@x",
+        "vision@x"
+      ])
       // With the filter off, planning keeps it.
-      const unfiltered = yield* Router.plan(Route.fallback([textOnly, vision]), imageRequest, { capabilityFilter: false })
+      const unfiltered = yield* Router.plan(Route.fallback([textOnly, vision]), imageRequest, {
+        capabilityFilter: false
+      })
       expect(ids(unfiltered)).toEqual(["text@x", "vision@x"])
       const toolsRequest = request("call it", {
         tools: [{ type: "function", function: { name: "lookup" } }]
@@ -197,7 +220,9 @@ describe("Router.plan", () => {
               })
           }
           const exit = await Effect.runPromiseExit(
-            Router.plan(Route.pipeline(deployments, [dropSome]), request("hi")).pipe(Effect.provide(State.layerMemory))
+            Router.plan(Route.pipeline(deployments, [dropSome]), request("hi")).pipe(
+              Effect.provide(State.layerMemory)
+            )
           )
           const removed = new Set(deployments.filter((d) => drop(d.id)).map((d) => d.id))
           if (Exit.isSuccess(exit)) {

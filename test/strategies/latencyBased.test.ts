@@ -91,7 +91,9 @@ describe("latencyBased", () => {
       expect([...counts.keys()].sort()).toEqual(["a,b,c", "b,a,c"])
       expect(counts.get("a,b,c")).toBeGreaterThan(60)
       expect(counts.get("b,a,c")).toBeGreaterThan(60)
-      const narrow = new Set(yield* orderOver(50, candidates(c, b, a), { bufferFraction: 0.05, minSamples: 1 }))
+      const narrow = new Set(
+        yield* orderOver(50, candidates(c, b, a), { bufferFraction: 0.05, minSamples: 1 })
+      )
       expect([...narrow]).toEqual(["a,b,c"])
     }).pipe(Effect.provide(LatencyStatsModule.layerMemory()))
   )
@@ -102,8 +104,14 @@ describe("latencyBased", () => {
       yield* sample("a", 10, 900)
       yield* sample("b", 30, 200)
       yield* sample("c", 5)
-      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual(["a", "b"])
-      const streamed = yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b, c), context("hi", { stream: true }))
+      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual([
+        "a",
+        "b"
+      ])
+      const streamed = yield* latencyBased({ minSamples: 1 }).apply(
+        candidates(a, b, c),
+        context("hi", { stream: true })
+      )
       // c has no time-to-first-token samples, so it is explored first.
       expect(ids(streamed)).toEqual(["c", "b", "a"])
       expect(streamed.summary).toBe(
@@ -122,10 +130,16 @@ describe("latencyBased", () => {
       yield* sample("a", 100)
       yield* TestClock.adjust("30 minutes")
       yield* sample("b", 10)
-      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual(["b", "a"])
+      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual([
+        "b",
+        "a"
+      ])
       yield* TestClock.adjust("31 minutes")
       // a's sample is now over an hour old: a is untried again and explored first.
-      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual(["a", "b"])
+      expect(ids(yield* latencyBased({ minSamples: 1 }).apply(candidates(a, b), context("hi")))).toEqual([
+        "a",
+        "b"
+      ])
     }).pipe(Effect.provide(LatencyStatsModule.layerMemory({ maxSamples: 20, maxAgeMs: 60 * 60 * 1000 })))
   )
 })

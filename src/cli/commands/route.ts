@@ -48,6 +48,10 @@ export const routeCommand = Command.make("route", { config, route, json, maxToke
       ...Option.match(options.maxTokens, { onNone: () => ({}), onSome: (n) => ({ max_tokens: n }) })
     }
     const plan = yield* Router.plan(selected, request, { name, conversation: loaded.conversation })
-    yield* Console.log(options.json ? JSON.stringify(Router.planToJson(plan), null, 2) : Router.planToText(plan))
+    yield* Console.log(
+      options.json ? JSON.stringify(Router.planToJson(plan), null, 2) : Router.planToText(plan)
+    )
   }).pipe(Effect.provide(State.layerMemory))
-).pipe(Command.withDescription("Print the routing plan for a prompt, with its reasons, without calling any model"))
+).pipe(
+  Command.withDescription("Print the routing plan for a prompt, with its reasons, without calling any model")
+)
