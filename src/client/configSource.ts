@@ -9,9 +9,9 @@ import type { ConfigError } from "../core/Errors.ts"
 import type { RouterConfig } from "../graph/Config.ts"
 import * as Config from "../graph/Config.ts"
 import { defaultRouterResolver, loadConfig } from "../graph/loadConfig.ts"
-import type { Route } from "../graph/Route.ts"
 import type { RouterState } from "../state/index.ts"
-import { reachableDeployments } from "./stickiness.ts"
+import type { Route } from "../graph/Route.ts"
+import { deployments } from "../graph/Route.ts"
 import type { RoutedClientSource } from "./layer.ts"
 
 const isLoaded = (source: object): source is RouterConfig =>
@@ -27,7 +27,7 @@ const isRouteSource = (
  * @since 0.1.0
  */
 export const fromRoute = (route: Route<RouterState>, name = "default"): RouterConfig => ({
-  deployments: new Map(reachableDeployments(route).map((deployment) => [deployment.id, deployment])),
+  deployments: new Map(deployments(route).map((deployment) => [deployment.id, deployment])),
   routers: new Map(),
   routes: { [name]: route },
   defaultRoute: name,

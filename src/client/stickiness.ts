@@ -13,6 +13,7 @@ import { supports } from "../core/Deployment.ts"
 import type { Attempt, Decision, Plan, PlanNode } from "../core/Plan.ts"
 import { attempts } from "../core/Plan.ts"
 import type { Route } from "../graph/Route.ts"
+import { deployments } from "../graph/Route.ts"
 import { Cooldowns } from "../state/Cooldowns.ts"
 import { SessionAffinity } from "../state/SessionAffinity.ts"
 import { requiredCapabilities } from "../strategies/capabilities.ts"
@@ -48,34 +49,6 @@ export const sessionKeyOf = (request: ChatCompletionRequest, explicit?: string):
  */
 export const continuesConversation = (request: ChatCompletionRequest): boolean =>
   request.messages.some((message) => message.role === "assistant")
-
-/**
- * Every deployment a route can reach, in graph order.
- * @since 0.1.0
- */
-export const reachableDeployments = <R>(route: Route<R>): ReadonlyArray<Deployment> => {
-  switch (route._tag) {
-    case "Deployment":
-      return [route.deployment]
-    case "Pipeline":
-      return route.deployments
-    case "LoadBalance":
-      return route.targets.flatMap(reachableDeployments)
-    case "Threshold":
-      return [...reachableDeployments(route.strong), ...reachableDeployments(route.weak)]
-    case "Select":
-    case "Branch":
-      return Object.values(route._tag === "Select" ? route.options : route.routes).flatMap(
-        reachableDeployments
-      )
-    case "Fallback":
-    case "Hedge":
-      return route.routes.flatMap(reachableDeployments)
-    case "Retry":
-    case "Timeout":
-      return reachableDeployments(route.route)
-  }
-}
 
 /** The plan tree without the attempts of one deployment; `undefined` when nothing is left. */
 const without = (node: PlanNode, deployment: string): PlanNode | undefined => {
@@ -135,7 +108,7 @@ export const stickToSession = <R>(
     }
     const boundTo = binding.value.deployment
     const planned = attempts(plan.root).find((attempt) => attempt.deployment.id === boundTo)
-    const deployment = planned?.deployment ?? reachableDeployments(route).find((d) => d.id === boundTo)
+    const deployment = planned?.deployment ?? deployments(route).find((d) => d.id === boundTo)
     if (deployment === undefined) {
       const summary = `session '${key}': ${boundTo} answered earlier turns but is no longer in route '${plan.route}'; re-routed`
       return unchanged(plan, { key, stuck: false, boundTo, summary })

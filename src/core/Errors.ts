@@ -102,6 +102,33 @@ export type ProviderFailure =
 export type FailureKind = ProviderFailure["_tag"]
 
 /**
+ * Every failure kind, in one list (config schemas, error classification, metrics).
+ * @since 0.1.0
+ */
+export const failureKinds = [
+  "RateLimited",
+  "Timeout",
+  "Unavailable",
+  "ContextWindowExceeded",
+  "ContentFiltered",
+  "InvalidRequest",
+  "AuthFailed",
+  "MalformedResponse",
+  "StreamInterrupted"
+] as const satisfies ReadonlyArray<FailureKind>
+
+/**
+ * Whether a value is one of the provider failures.
+ * @since 0.1.0
+ */
+export const isProviderFailure = (value: unknown): value is ProviderFailure =>
+  typeof value === "object" &&
+  value !== null &&
+  "_tag" in value &&
+  "deployment" in value &&
+  (failureKinds as ReadonlyArray<unknown>).includes(value._tag)
+
+/**
  * Planning found nothing to call: every candidate was filtered out, or a branch named a route that
  * does not exist. `removed` lists what each filter took out and why.
  * @since 0.1.0

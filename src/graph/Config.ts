@@ -21,7 +21,7 @@ import * as path from "node:path"
 import YAML from "yaml"
 import { Deployment } from "../core/Deployment.ts"
 import type { FailureKind } from "../core/Errors.ts"
-import { ConfigError } from "../core/Errors.ts"
+import { ConfigError, failureKinds } from "../core/Errors.ts"
 import { defaultRetryPolicy } from "../core/Plan.ts"
 import type { ConversationPolicy } from "../core/RoutingContext.ts"
 import type { QualityRouter, WinRateRouter } from "../routers/WinRateRouter.ts"
@@ -36,17 +36,7 @@ import { configError, decodeAt, joinPath } from "./ConfigDecode.ts"
 import type { Route } from "./Route.ts"
 import * as R from "./Route.ts"
 
-const FailureKindSchema = Schema.Literal(
-  "RateLimited",
-  "Timeout",
-  "Unavailable",
-  "ContextWindowExceeded",
-  "ContentFiltered",
-  "InvalidRequest",
-  "AuthFailed",
-  "MalformedResponse",
-  "StreamInterrupted"
-)
+const FailureKindSchema = Schema.Literal(...failureKinds)
 
 /**
  * How a named router is built: `type` picks the implementation (`mf`, `sw_ranking`, `classifier`,

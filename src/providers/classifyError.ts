@@ -16,6 +16,7 @@ import {
   ContentFiltered,
   ContextWindowExceeded,
   InvalidRequest,
+  isProviderFailure,
   MalformedResponse,
   RateLimited,
   Timeout,
@@ -250,30 +251,6 @@ export const classifyError = (error: unknown, context: FailureContext): Provider
     cause: summary(error, context.secret)
   })
 }
-
-const failureTags = new Set([
-  "RateLimited",
-  "Timeout",
-  "Unavailable",
-  "ContextWindowExceeded",
-  "ContentFiltered",
-  "InvalidRequest",
-  "AuthFailed",
-  "MalformedResponse",
-  "StreamInterrupted"
-])
-
-/**
- * Whether a value is already one of the provider failures.
- * @since 0.1.0
- */
-export const isProviderFailure = (value: unknown): value is ProviderFailure =>
-  typeof value === "object" &&
-  value !== null &&
-  "_tag" in value &&
-  typeof (value as { _tag: unknown })._tag === "string" &&
-  failureTags.has((value as { _tag: string })._tag) &&
-  "deployment" in value
 
 /**
  * A refusal delivered inside a successful response (`finish_reason: "content_filter"` with no
