@@ -23,7 +23,9 @@ const json = arg("json", "")
 // --mf-ranks 1 fixes the MF rank instead of choosing it on validation data (the default: 1,2,3)
 const mfRanks = arg("mf-ranks", "")
 const trainers = Trainers.trainers.map((trainer) =>
-  trainer.name === "mf" && mfRanks !== "" ? Trainers.matrixFactorization({ ranks: mfRanks.split(",").map(Number) }) : trainer
+  trainer.name === "mf" && mfRanks !== ""
+    ? Trainers.matrixFactorization({ ranks: mfRanks.split(",").map(Number) })
+    : trainer
 )
 
 const program = Effect.gen(function* () {

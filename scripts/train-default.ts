@@ -25,7 +25,9 @@ const embedderName = index >= 0 ? (process.argv[index + 1] ?? "static") : "stati
 const SEED = 0
 const ranksIndex = process.argv.indexOf("--mf-ranks")
 const mfRanks = ranksIndex >= 0 ? (process.argv[ranksIndex + 1] ?? "").split(",").map(Number) : undefined
-const trainers = Trainers.trainers.map((trainer) => (trainer.name === "mf" && mfRanks !== undefined ? Trainers.matrixFactorization({ ranks: mfRanks }) : trainer))
+const trainers = Trainers.trainers.map((trainer) =>
+  trainer.name === "mf" && mfRanks !== undefined ? Trainers.matrixFactorization({ ranks: mfRanks }) : trainer
+)
 
 const program = Effect.gen(function* () {
   const embedder = yield* makeEmbedder(embedderName)

@@ -11,18 +11,14 @@ import { Effect } from "effect"
 import type { ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { AllAttemptsFailed, NoRouteAvailable, StreamInterrupted } from "../core/Errors.ts"
 import type { RouterError } from "../routers/WinRateRouter.ts"
-import type { Attempt, Plan } from "../core/Plan.ts"
+import type { Attempt, Plan, SessionDecision } from "../core/Plan.ts"
 import { attempts } from "../core/Plan.ts"
-import * as Runner from "../fallback/Runner.ts"
+import type * as Runner from "../fallback/Runner.ts"
 import type { RunTrace } from "../fallback/Trace.ts"
 import { LlmRouter } from "../graph/LlmRouter.ts"
-import { plan as planRoute } from "../graph/Planner.ts"
 import type { Provider } from "../providers/Provider.ts"
 import type { RouterState } from "../state/index.ts"
-import type { SessionAffinity } from "../state/SessionAffinity.ts"
-import { explainMissingCapabilities, withCapabilityFilter } from "./capabilityRouting.ts"
-import type { SessionDecision } from "./stickiness.ts"
-import { rememberAnswer, sessionKeyOf, stickToSession } from "./stickiness.ts"
+import { explainMissingCapabilities } from "./capabilityRouting.ts"
 
 /**
  * Per-call options, beyond the request itself.
@@ -52,7 +48,7 @@ export interface RoutedCallOptions extends CallOptions {
  * Services a routed call needs.
  * @since 0.1.0
  */
-export type RoutedChatServices = LlmRouter | RouterState | Provider | SessionAffinity
+export type RoutedChatServices = LlmRouter | RouterState | Provider
 
 /**
  * One attempt of a plan, plainly.
@@ -141,34 +137,30 @@ export const plan = Effect.fn("RoutedClient.plan")(function* (
   options: RoutedCallOptions = {}
 ) {
   const router = yield* LlmRouter
-  const resolved = yield* router.resolve(request.model)
-  const route = withCapabilityFilter(resolved.route)
-  const planned = yield* planRoute(route, request, {
-    name: resolved.name,
-    conversation: router.config.conversation
-  }).pipe(
-    Effect.catchTag("NoRouteAvailable", (error) => Effect.fail(explainMissingCapabilities(request, error)))
-  )
-  const key = sessionKeyOf(request, options.session)
-  if (key === undefined) return toRoutedPlan(planned, undefined)
-  if ((options.sticky ?? options.defaultSticky ?? true) === false) {
-    return toRoutedPlan(planned, {
-      key,
-      stuck: false,
-      summary: `session '${key}': stickiness off for this call`
-    })
-  }
-  const stuck = yield* stickToSession(planned, route, request, key)
-  return toRoutedPlan(stuck.plan, stuck.session)
+  const planned = yield* router.plan(request, requestOptions(options)).pipe(explained(request))
+  return toRoutedPlan(planned, planned.session)
+})
+
+const explained =
+  (request: ChatCompletionRequest) =>
+  <A, E, R>(effect: Effect.Effect<A, E | NoRouteAvailable, R>): Effect.Effect<A, E | NoRouteAvailable, R> =>
+    Effect.catchIf(
+      effect,
+      (error): error is NoRouteAvailable =>
+        typeof error === "object" && error !== null && "_tag" in error && error._tag === "NoRouteAvailable",
+      (error) => Effect.fail(explainMissingCapabilities(request, error))
+    )
+
+const requestOptions = (options: RoutedCallOptions) => ({
+  ...runOptions(options),
+  ...(options.session === undefined ? {} : { session: options.session }),
+  sticky: options.sticky ?? options.defaultSticky ?? true
 })
 
 const runOptions = (options: CallOptions): Runner.RunOptions => ({
   ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
 })
-
-const remember = (routed: RoutedPlan, deployment: string) =>
-  routed.session === undefined ? Effect.void : rememberAnswer(routed.session.key, routed.route, deployment)
 
 const decisionOf = (
   routed: RoutedPlan,
@@ -189,9 +181,9 @@ export const complete = Effect.fn("RoutedClient.complete")(function* (
   request: ChatCompletionRequest,
   options: RoutedCallOptions = {}
 ) {
-  const routed = yield* plan(request, options)
-  const result = yield* Runner.run(routed.plan, request, runOptions(options))
-  yield* remember(routed, result.deployment.id)
+  const router = yield* LlmRouter
+  const result = yield* router.run(request, requestOptions(options)).pipe(explained(request))
+  const routed = toRoutedPlan(result.plan, result.plan.session)
   const decision: RouterDecision = decisionOf(routed, result.trace, result.deployment)
   return { response: result.response, decision }
 })
@@ -223,10 +215,9 @@ export const open = (
 > =>
   Effect.gen(function* () {
     const streamed = { ...request, stream: true }
-    const routed = yield* plan(streamed, options)
-    const run = yield* Runner.open(routed.plan, streamed, runOptions(options))
-    // The serving deployment is committed once the stream opens: the session follows it.
-    yield* remember(routed, run.deployment.id)
+    const router = yield* LlmRouter
+    const run = yield* router.stream(streamed, requestOptions(options)).pipe(explained(streamed))
+    const routed = toRoutedPlan(run.plan, run.plan.session)
     const result: RoutedStreamRun = {
       run,
       decision: decisionOf(routed, run.trace, run.deployment),

@@ -1,79 +1,15 @@
 /**
- * Capability-aware routing for the client: every candidate set of a route goes through the
- * `capabilities` filter (`src/strategies/capabilities.ts`), so a request with tools, images, JSON
- * mode, a JSON schema or `stream: true` only reaches deployments that declare they can serve it,
- * and through the `contextWindow` filter, so that it only reaches deployments whose
- * `maxOutputTokens` covers the output it asks for and whose window holds it. When nothing is left,
- * the error says which capability was missing.
+ * Capability errors for the client. Planning leaves out deployments that lack what a request uses
+ * (tools, images, JSON mode, a JSON schema, `stream: true`, or more output tokens than their
+ * `maxOutputTokens`); when nothing is left, these helpers say which capabilities were missing, so
+ * that `RoutedClientError.missingCapabilities` can name them.
  *
  * @since 0.1.0
  */
 import type { ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { Capabilities } from "../core/Deployment.ts"
 import { NoRouteAvailable } from "../core/Errors.ts"
-import type { Route } from "../graph/Route.ts"
-import type { Strategy } from "../strategies/Strategy.ts"
-import { capabilities, requiredCapabilities } from "../strategies/capabilities.ts"
-import { contextWindow } from "../strategies/contextWindow.ts"
-
-/** The filters every candidate set goes through, unless the route already applies them. */
-const filters = (): ReadonlyArray<Strategy> => [capabilities(), contextWindow()]
-
-const withFilters = <R>(strategies: ReadonlyArray<Strategy<R>>): ReadonlyArray<Strategy<R>> => [
-  ...filters().filter((filter) => !strategies.some((strategy) => strategy.name === filter.name)),
-  ...strategies
-]
-
-const mapRecord = <A, B>(record: Readonly<Record<string, A>>, f: (a: A) => B): Record<string, B> =>
-  Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]))
-
-const cache = new WeakMap<object, object>()
-
-/**
- * The same route with the capability filters in front of every candidate set: each pipeline gets
- * `capabilities()` and `contextWindow()` as its first strategies (unless it already has them) and
- * each bare deployment becomes a one-deployment pipeline with them. Structure, order and failover
- * are unchanged.
- *
- * @example
- * import { Route } from "effect-llm-router"
- * import { withCapabilityFilter } from "effect-llm-router/client"
- *
- * const safe = withCapabilityFilter(Route.fallback([textOnlyModel, visionModel]))
- * // A request with an image part now plans only visionModel.
- *
- * @since 0.1.0
- */
-export const withCapabilityFilter = <R>(route: Route<R>): Route<R> => {
-  const cached = cache.get(route)
-  if (cached !== undefined) return cached as Route<R>
-  const filtered = filterRoute(route)
-  cache.set(route, filtered)
-  return filtered
-}
-
-const filterRoute = <R>(route: Route<R>): Route<R> => {
-  switch (route._tag) {
-    case "Deployment":
-      return { _tag: "Pipeline", deployments: [route.deployment], strategies: filters() }
-    case "Pipeline":
-      return { ...route, strategies: withFilters(route.strategies) }
-    case "LoadBalance":
-      return { ...route, targets: route.targets.map(withCapabilityFilter) }
-    case "Threshold":
-      return { ...route, strong: withCapabilityFilter(route.strong), weak: withCapabilityFilter(route.weak) }
-    case "Select":
-      return { ...route, options: mapRecord(route.options, withCapabilityFilter) }
-    case "Branch":
-      return { ...route, routes: mapRecord(route.routes, withCapabilityFilter) }
-    case "Fallback":
-    case "Hedge":
-      return { ...route, routes: route.routes.map(withCapabilityFilter) }
-    case "Retry":
-    case "Timeout":
-      return { ...route, route: withCapabilityFilter(route.route) }
-  }
-}
+import { requiredCapabilities } from "../strategies/capabilities.ts"
 
 const lacksPattern = /^lacks (tools|vision|jsonMode|jsonSchema|streaming) \(/
 const outputPattern = /^asks [0-9,]+ output tokens, max output /

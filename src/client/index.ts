@@ -26,9 +26,9 @@ export type {
   RoutedPlan,
   RouterDecision
 } from "./RoutedChat.ts"
-export { explainMissingCapabilities, missingCapabilities, withCapabilityFilter } from "./capabilityRouting.ts"
+export { explainMissingCapabilities, missingCapabilities } from "./capabilityRouting.ts"
 export type { CapabilityRequirement } from "./capabilityRouting.ts"
-export { continuesConversation, sessionKeyOf, stickToSession } from "./stickiness.ts"
-export type { SessionDecision } from "./stickiness.ts"
+export { continuesConversation, sessionKeyOf, stickToSession } from "../graph/Stickiness.ts"
+export type { SessionDecision } from "../core/Plan.ts"
 export { LlmRouter } from "../graph/LlmRouter.ts"
 export * as SessionAffinity from "../state/SessionAffinity.ts"

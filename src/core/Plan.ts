@@ -116,6 +116,20 @@ export interface Decision {
 }
 
 /**
+ * What stickiness did for a request that belongs to a session (a conversation).
+ *
+ * @since 0.1.0
+ */
+export interface SessionDecision {
+  readonly key: string
+  /** Whether the plan starts with the deployment that answered the session's earlier turns. */
+  readonly stuck: boolean
+  /** That deployment, when one is on record. */
+  readonly boundTo?: string
+  readonly summary: string
+}
+
+/**
  * The result of `Router.plan`.
  *
  * @since 0.1.0
@@ -128,6 +142,8 @@ export interface Plan {
   readonly winRate?: number
   /** Whether the first threshold node chose the strong side. */
   readonly strong?: boolean
+  /** Stickiness, when the request belongs to a session. */
+  readonly session?: SessionDecision
 }
 
 /**

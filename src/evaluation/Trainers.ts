@@ -121,7 +121,14 @@ export const matrixFactorization = (
     const innerFolds = set.items.length < 2000 ? 5 : 1
     const pooled: Array<Array<Record<string, number>>> = grid.map(() => [])
     const pooledItems: Array<BenchmarkItem> = []
-    const folds = innerFolds > 1 ? assignFolds(set.items.map((item) => item.prompt), innerFolds, set.seed + 101) : []
+    const folds =
+      innerFolds > 1
+        ? assignFolds(
+            set.items.map((item) => item.prompt),
+            innerFolds,
+            set.seed + 101
+          )
+        : []
     for (let fold = 0; fold < innerFolds; fold++) {
       const split =
         innerFolds > 1
@@ -129,7 +136,11 @@ export const matrixFactorization = (
               train: set.items.flatMap((_, index) => (folds[index] === fold ? [] : [index])),
               validation: set.items.flatMap((_, index) => (folds[index] === fold ? [index] : []))
             }
-          : Training.validationSplit(set.items.length, { fraction: 0.25, seed: set.seed, groups: set.items.map((item) => item.prompt) })
+          : Training.validationSplit(set.items.length, {
+              fraction: 0.25,
+              seed: set.seed,
+              groups: set.items.map((item) => item.prompt)
+            })
       const candidates = MatrixFactorizationRouter.fitGrid(
         split.train.map((index) => set.embeddings[index]!),
         split.train.map((index) => set.items[index]!.scores),

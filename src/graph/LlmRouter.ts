@@ -18,6 +18,7 @@ import type { RouterError } from "../routers/WinRateRouter.ts"
 import type { RouterState } from "../state/index.ts"
 import type { RouterConfig } from "./Config.ts"
 import { plan as planRoute } from "./Planner.ts"
+import { rememberAnswer, sessionKeyOf, stickToSession } from "./Stickiness.ts"
 import type { Route } from "./Route.ts"
 import { threshold } from "./Route.ts"
 
@@ -105,6 +106,17 @@ export const resolveModel = (
 }
 
 /**
+ * Per-request options of the router service.
+ * @since 0.1.0
+ */
+export interface RequestOptions extends RunOptions {
+  /** The conversation's session key (default: `metadata.session_id`, else `user`). */
+  readonly session?: string
+  /** `false` routes this turn afresh even when its session is bound to a deployment (default `true`). */
+  readonly sticky?: boolean
+}
+
+/**
  * What the router service offers.
  * @since 0.1.0
  */
@@ -112,14 +124,21 @@ export interface LlmRouterShape {
   readonly config: RouterConfig
   readonly models: () => ReadonlyArray<ListedModel>
   readonly resolve: (model: string) => Effect.Effect<ResolvedModel, NoRouteAvailable>
-  /** The plan for a request, without calling any model. */
+  /**
+   * The plan for a request, without calling any model. A continuing conversation goes first to the
+   * deployment that answered its earlier turns (see `Stickiness`).
+   */
   readonly plan: (
-    request: ChatCompletionRequest
+    request: ChatCompletionRequest,
+    options?: RequestOptions
   ) => Effect.Effect<Plan, NoRouteAvailable | RouterError, RouterState>
-  /** Plans and runs a request to one chat completion, with failover; the result carries the plan and trace. */
+  /**
+   * Plans and runs a request to one chat completion, with failover; the result carries the plan and
+   * trace, and the answering deployment is remembered for the request's session.
+   */
   readonly run: (
     request: ChatCompletionRequest,
-    options?: RunOptions
+    options?: RequestOptions
   ) => Effect.Effect<RoutedResult, NoRouteAvailable | RouterError | AllAttemptsFailed, Requirements>
   /**
    * Plans a request and opens its stream (failing over until the stream has started). The stream
@@ -127,7 +146,7 @@ export interface LlmRouterShape {
    */
   readonly stream: (
     request: ChatCompletionRequest,
-    options?: RunOptions
+    options?: RequestOptions
   ) => Effect.Effect<
     RoutedStream,
     NoRouteAvailable | RouterError | AllAttemptsFailed,
@@ -163,10 +182,27 @@ export class LlmRouter extends Context.Tag("effect-llm-router/LlmRouter")<LlmRou
  */
 export const make = (config: RouterConfig): LlmRouterShape => {
   const cache = new Map<string, ResolvedModel>()
-  const plan = (request: ChatCompletionRequest) =>
-    Effect.flatMap(resolveModel(config, request.model, cache), (resolved) =>
-      planRoute(resolved.route, request, { name: resolved.name, conversation: config.conversation })
-    )
+  const plan = (request: ChatCompletionRequest, options: RequestOptions = {}) =>
+    Effect.gen(function* () {
+      const resolved = yield* resolveModel(config, request.model, cache)
+      const planned = yield* planRoute(resolved.route, request, {
+        name: resolved.name,
+        conversation: config.conversation
+      })
+      const key = sessionKeyOf(request, options.session)
+      if (key === undefined) return planned
+      if (options.sticky === false) {
+        return {
+          ...planned,
+          session: { key, stuck: false, summary: `session '${key}': stickiness off for this request` }
+        } satisfies Plan
+      }
+      return yield* stickToSession(planned, resolved.route, request, key)
+    })
+  const remember = (planned: Plan, deployment: string) =>
+    planned.session === undefined
+      ? Effect.void
+      : rememberAnswer(planned.session.key, planned.route, deployment)
   return {
     config,
     models: () => [
@@ -185,20 +221,21 @@ export const make = (config: RouterConfig): LlmRouterShape => {
     ],
     resolve: (model) => resolveModel(config, model, cache),
     plan,
-    run: (request, options) =>
-      Effect.flatMap(plan(request), (planned) =>
-        Effect.map(Runner.run(planned, request, options), (result): RoutedResult => ({
-          ...result,
-          plan: planned
-        }))
-      ),
-    stream: (request, options) =>
-      Effect.flatMap(plan(request), (planned) =>
-        Effect.map(Runner.open(planned, request, options), (opened): RoutedStream => ({
-          ...opened,
-          plan: planned
-        }))
-      )
+    run: (request, options = {}) =>
+      Effect.gen(function* () {
+        const planned = yield* plan(request, options)
+        const result = yield* Runner.run(planned, request, options)
+        yield* remember(planned, result.deployment.id)
+        return { ...result, plan: planned } satisfies RoutedResult
+      }),
+    stream: (request, options = {}) =>
+      Effect.gen(function* () {
+        const planned = yield* plan(request, options)
+        const opened = yield* Runner.open(planned, request, options)
+        // The serving deployment is committed once the stream opens: the session follows it.
+        yield* remember(planned, opened.deployment.id)
+        return { ...opened, plan: planned } satisfies RoutedStream
+      })
   }
 }
 

@@ -19,6 +19,7 @@ import { encodingForModel } from "../core/Tokens.ts"
 import { defaultExpectedOutputTokens, expectedCost } from "../strategies/Prices.ts"
 import type { Candidate, Removal } from "../strategies/Strategy.ts"
 import { candidate } from "../strategies/Strategy.ts"
+import * as Format from "../strategies/Format.ts"
 import type { Requirement } from "../strategies/capabilities.ts"
 import { requiredCapabilities } from "../strategies/capabilities.ts"
 import { supports } from "../core/Deployment.ts"
@@ -36,7 +37,8 @@ export interface PlanOptions {
   readonly conversation?: ConversationPolicy
   /**
    * Leave out deployments that lack a capability the request uses (tools, vision, JSON mode or
-   * schema, streaming), as OpenRouter's `require_parameters` does. Default `true`.
+   * schema, streaming) or cannot generate the output tokens it asks for (`maxOutputTokens`), as
+   * OpenRouter's `require_parameters` does. Default `true`.
    */
   readonly capabilityFilter?: boolean
 }
@@ -45,6 +47,8 @@ interface Walk {
   readonly context: RoutingContext
   /** Capabilities the request needs; empty when the capability filter is off. */
   readonly requirements: ReadonlyArray<Requirement>
+  /** Whether to check the requested output against each deployment's `maxOutputTokens`. */
+  readonly checkOutput: boolean
   readonly decisions: Array<Decision>
   readonly removed: Array<Removal>
   winRate?: number
@@ -87,10 +91,22 @@ const availableNow = (
     const removed: Array<Removal> = []
     for (const deployment of deployments) {
       const missing = walk.requirements.filter((need) => !supports(deployment, need.capability))
-      if (missing.length > 0) {
+      const output = walk.checkOutput ? walk.context.outputTokens : undefined
+      const tooLong =
+        output !== undefined &&
+        deployment.maxOutputTokens !== undefined &&
+        output > deployment.maxOutputTokens
+      if (missing.length > 0 || tooLong) {
         removed.push({
           deployment: deployment.id,
-          reason: missing.map((need) => `lacks ${need.capability} (${need.because})`).join("; ")
+          reason: [
+            ...missing.map((need) => `lacks ${need.capability} (${need.because})`),
+            ...(tooLong
+              ? [
+                  `asks ${Format.count(output)} output tokens, max output ${Format.count(deployment.maxOutputTokens!)}`
+                ]
+              : [])
+          ].join("; ")
         })
         continue
       }
@@ -323,7 +339,13 @@ export const plan = Effect.fn("Router.plan")(function* <R>(
     routeName: options.name ?? request.model
   })
   const requirements = options.capabilityFilter === false ? [] : requiredCapabilities(request)
-  const walk: Walk = { context, requirements, decisions: [], removed: [] }
+  const walk: Walk = {
+    context,
+    requirements,
+    checkOutput: options.capabilityFilter !== false,
+    decisions: [],
+    removed: []
+  }
   const root = yield* walkRoute(route, "$", walk)
   if (root === undefined) {
     const why = walk.removed.map((r) => `${r.deployment}: ${r.reason}`).join("; ")

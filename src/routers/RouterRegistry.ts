@@ -14,6 +14,7 @@ import { makeEmbedder } from "../embeddings/EmbedderRegistry.ts"
 import * as ClassifierRouter from "./ClassifierRouter.ts"
 import * as KeywordWinRate from "./KeywordWinRate.ts"
 import * as KnnRouter from "./KnnRouter.ts"
+import * as RouteLLMCheckpoint from "./RouteLLMCheckpoint.ts"
 import * as MatrixFactorizationRouter from "./MatrixFactorizationRouter.ts"
 import * as RandomRouter from "./RandomRouter.ts"
 import * as SimilarityWeightedRouter from "./SimilarityWeightedRouter.ts"
@@ -80,6 +81,20 @@ const resolveEmbedder = (
   manifest?: Weights.WeightsManifest
 ): Effect.Effect<EmbedderShape, RouterError> => {
   const name = options.embedder ?? manifest?.embedder
+  if (
+    options.embedder !== undefined &&
+    manifest?.embedder !== undefined &&
+    options.embedder !== manifest.embedder
+  ) {
+    // Vectors of another embedder live in a different space: the weights would silently mean nothing.
+    return Effect.fail(
+      routerError(
+        router,
+        "InvalidInput",
+        `these ${router} weights were trained with embedder "${manifest.embedder}", not "${options.embedder}": omit --embedder or retrain with llm-router train`
+      )
+    )
+  }
   if (name === undefined)
     return Effect.fail(
       routerError(router, "InvalidInput", `router "${router}" needs an embedder: pass --embedder NAME`)
@@ -106,9 +121,8 @@ const makeMatrixFactorization = Effect.fn("RouterRegistry.mf")(function* (option
       try: () => new Uint8Array(readFileSync(path)),
       catch: (cause) => routerError("mf", "InvalidWeights", `cannot read checkpoint ${path}`, cause)
     })
-    const model = yield* Effect.mapError(
-      MatrixFactorizationRouter.fromRouteLLMCheckpoint(bytes, path),
-      (cause) => routerError("mf", "InvalidWeights", cause.message, cause)
+    const model = yield* Effect.mapError(RouteLLMCheckpoint.load(bytes, path), (cause) =>
+      routerError("mf", "InvalidWeights", cause.message, cause)
     )
     const embedder = yield* resolveEmbedder("mf", { ...options, embedder: options.embedder ?? "openai" })
     return yield* MatrixFactorizationRouter.make({

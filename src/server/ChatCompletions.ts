@@ -6,13 +6,13 @@
  *
  * @since 0.1.0
  */
-import { HttpServerResponse } from "@effect/platform"
-import type { HttpServerRequest } from "@effect/platform"
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Clock, Effect, Exit, Scope, Stream } from "effect"
 import { ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { AllAttemptsFailed } from "../core/Errors.ts"
 import type { Plan } from "../core/Plan.ts"
 import type * as Runner from "../fallback/Runner.ts"
+import type { RequestOptions } from "../graph/LlmRouter.ts"
 import type { RunTrace } from "../fallback/Trace.ts"
 import { attemptsMade } from "../fallback/Trace.ts"
 import { LlmRouter } from "../graph/LlmRouter.ts"
@@ -57,12 +57,27 @@ const decodeRequest = (label: RouteLabel) =>
       "router.route": request.model,
       "router.stream": request.stream === true
     })
-    return { request, router, settings }
+    // A conversation's session key: this header, else the body's metadata.session_id, else `user`.
+    const headers = (yield* HttpServerRequest.HttpServerRequest).headers
+    const session = headers[sessionHeader]
+    return {
+      request,
+      router,
+      settings,
+      session: session === undefined || session === "" ? undefined : session
+    }
   })
 
-const runOptions = (settings: Settings["Type"]): Runner.RunOptions => ({
+/**
+ * The request header that names a conversation, so that its turns stick to one deployment.
+ * @since 0.1.0
+ */
+export const sessionHeader = "x-session-id"
+
+const runOptions = (settings: Settings["Type"], session: string | undefined): RequestOptions => ({
   ...(settings.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
-  ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMs: settings.requestTimeoutMs })
+  ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMs: settings.requestTimeoutMs }),
+  ...(session === undefined ? {} : { session })
 })
 
 const logDecision = (route: string, plan: Plan | undefined, trace: RunTrace, outcome: string) =>
@@ -114,7 +129,7 @@ const recordAllFailed = (route: string, error: AllAttemptsFailed, startedAtMs: n
     )
   })
 
-const streamed = (request: ChatCompletionRequest, options: Runner.RunOptions, startedAtMs: number) =>
+const streamed = (request: ChatCompletionRequest, options: RequestOptions, startedAtMs: number) =>
   Effect.gen(function* () {
     const router = yield* LlmRouter
     const scope = yield* Scope.make()
@@ -170,8 +185,8 @@ export const chatCompletions = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, ServerFailure, Requirements> =>
   Effect.gen(function* () {
     const startedAtMs = yield* Clock.currentTimeMillis
-    const { request, router, settings } = yield* decodeRequest(label)
-    const options = runOptions(settings)
+    const { request, router, session, settings } = yield* decodeRequest(label)
+    const options = runOptions(settings, session)
     const failed = (error: ServerFailure) =>
       error._tag === "AllAttemptsFailed" ? recordAllFailed(request.model, error, startedAtMs) : Effect.void
     if (request.stream === true)
@@ -196,7 +211,7 @@ export const routeOnly = (
   label: RouteLabel
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, ServerFailure, Requirements> =>
   Effect.gen(function* () {
-    const { request, router } = yield* decodeRequest(label)
-    const plan = yield* router.plan(request)
+    const { request, router, session } = yield* decodeRequest(label)
+    const plan = yield* router.plan(request, session === undefined ? {} : { session })
     return HttpServerResponse.unsafeJson(toJson(plan), { headers: DecisionHeaders.fromPlan(plan) })
   }).pipe(Effect.withSpan("Server.route"))

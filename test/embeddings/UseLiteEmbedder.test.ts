@@ -10,7 +10,11 @@ describe("UseLiteEmbedder", () => {
       const model = yield* UseLiteEmbedder.makeModel()
       expect(model.dimension).toBe(512)
       expect(model.vocabulary).toHaveLength(8000)
-      const [cat, kitten, tax] = yield* model.embedMany(["The cat sat on the mat.", "A kitten was sitting on a rug.", "How do I file my income tax return?"])
+      const [cat, kitten, tax] = yield* model.embedMany([
+        "The cat sat on the mat.",
+        "A kitten was sitting on a rug.",
+        "How do I file my income tax return?"
+      ])
       expect(dot(cat!, cat!)).toBeCloseTo(1, 4)
       expect(dot(cat!, kitten!)).toBeGreaterThan(dot(cat!, tax!) + 0.1)
       const [empty] = yield* model.embedMany([""])
@@ -20,5 +24,6 @@ describe("UseLiteEmbedder", () => {
       const fromText = yield* model.embed("hello world")
       // the raw graph output is normalised by embed(); directions agree
       expect(dot(fromIds!, fromText) / Math.sqrt(dot(fromIds!, fromIds!))).toBeCloseTo(1, 4)
-    }))
+    })
+  )
 })

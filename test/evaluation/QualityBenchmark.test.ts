@@ -28,9 +28,17 @@ const benchmark: Benchmark = {
 const memoriser: Trainer = {
   name: "knn",
   fit: (set) => {
-    const won = new Set(set.items.filter((item) => item.scores["S"]! > item.scores["W"]!).map((item) => item.prompt))
-    const byVector = new Map(set.embeddings.map((vector, index) => [vector.join(","), set.items[index]!.prompt]))
-    return { predict: (vectors) => vectors.map((vector) => (won.has(byVector.get(vector.join(",")) ?? "") ? 1 : 0.5)), hyperParameters: {} }
+    const won = new Set(
+      set.items.filter((item) => item.scores["S"]! > item.scores["W"]!).map((item) => item.prompt)
+    )
+    const byVector = new Map(
+      set.embeddings.map((vector, index) => [vector.join(","), set.items[index]!.prompt])
+    )
+    return {
+      predict: (vectors) =>
+        vectors.map((vector) => (won.has(byVector.get(vector.join(",")) ?? "") ? 1 : 0.5)),
+      hyperParameters: {}
+    }
   }
 }
 
@@ -44,7 +52,11 @@ describe("QualityBenchmark", () => {
   const embeddings = Effect.runSync(embedder.embedMany(benchmark.items.map((item) => item.prompt)))
 
   it("out-of-fold scoring gives a memorising router no credit", () => {
-    const result = QualityBenchmark.outOfFoldResult(benchmark, embeddings, memoriser, { k: 5, seed: 0, embedder: embedder.name })
+    const result = QualityBenchmark.outOfFoldResult(benchmark, embeddings, memoriser, {
+      k: 5,
+      seed: 0,
+      embedder: embedder.name
+    })
     expect(result.protocol).toBe("k-fold")
     expect(result.prompts).toHaveLength(120)
     // every held-out prompt is unseen → all win rates 0.5 → APGR exactly 0.5
@@ -52,13 +64,22 @@ describe("QualityBenchmark", () => {
   })
 
   it("a real trainer generalises across folds on separable prompts", () => {
-    const result = QualityBenchmark.outOfFoldResult(benchmark, embeddings, Trainers.matrixFactorization(), { k: 5, seed: 0, embedder: embedder.name })
+    const result = QualityBenchmark.outOfFoldResult(benchmark, embeddings, Trainers.matrixFactorization(), {
+      k: 5,
+      seed: 0,
+      embedder: embedder.name
+    })
     expect(result.evaluation.exact.metrics.apgr).toBeGreaterThan(oracleApgr - 0.02)
     expect(result.hyperParameters).toHaveLength(5)
   })
 
   it("held-out: trains on one benchmark and scores another", () => {
-    const result = QualityBenchmark.heldOutResult({ benchmark, embeddings }, { benchmark, embeddings }, Trainers.classifier(), { seed: 0, embedder: embedder.name })
+    const result = QualityBenchmark.heldOutResult(
+      { benchmark, embeddings },
+      { benchmark, embeddings },
+      Trainers.classifier(),
+      { seed: 0, embedder: embedder.name }
+    )
     expect(result.protocol).toBe("held-out")
     expect(result.evaluation.exact.metrics.apgr).toBeGreaterThan(oracleApgr - 0.02)
   })
@@ -76,7 +97,10 @@ describe("QualityBenchmark", () => {
       })
       const report = reports[0]!
       expect(report.random.seeds).toBe(3)
-      expect(report.oracle.metrics.apgr).toBeGreaterThanOrEqual(Math.max(...report.results.map((r) => r.evaluation.exact.metrics.apgr)) - 1e-12)
+      expect(report.oracle.metrics.apgr).toBeGreaterThanOrEqual(
+        Math.max(...report.results.map((r) => r.evaluation.exact.metrics.apgr)) - 1e-12
+      )
       expect(report.results.map((r) => r.router)).toEqual(["token-count", "keyword", "knn"])
-    }))
+    })
+  )
 })

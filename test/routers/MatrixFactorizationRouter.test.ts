@@ -3,6 +3,7 @@ import { Effect, Either, Exit } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as RouteLLMCheckpoint from "../../src/routers/RouteLLMCheckpoint.ts"
 import * as MatrixFactorizationRouter from "../../src/routers/MatrixFactorizationRouter.ts"
 import * as Safetensors from "../../src/routers/Safetensors.ts"
 import * as SeededRandom from "../../src/routers/SeededRandom.ts"
@@ -146,7 +147,7 @@ describe("MatrixFactorizationRouter", () => {
         { name: "text_proj.0.weight", shape: [dim, textDim], data: proj },
         { name: "classifier.0.weight", shape: [1, dim], data: classifier }
       ])
-      const model = yield* MatrixFactorizationRouter.fromRouteLLMCheckpoint(bytes)
+      const model = yield* RouteLLMCheckpoint.load(bytes)
       const x = [0.3, -1, 0.5, 0.2, 0, 0.7]
       // RouteLLM: logit(m) = classifier · (normalize(P[m]) ⊙ (text_proj x)); win = σ(logit(a) − logit(b))
       const projected = Array.from({ length: dim }, (_, r) =>
@@ -176,7 +177,7 @@ describe("MatrixFactorizationRouter", () => {
         { name: "text_proj.0.weight", shape: [2, 3], data: new Array(6).fill(0) },
         { name: "classifier.0.weight", shape: [1, 2], data: [1, 1] }
       ])
-      const exit = yield* Effect.exit(MatrixFactorizationRouter.fromRouteLLMCheckpoint(wrongShape, "ckpt"))
+      const exit = yield* Effect.exit(RouteLLMCheckpoint.load(wrongShape, "ckpt"))
       expect(
         Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error.reason === "ShapeMismatch"
       ).toBe(true)

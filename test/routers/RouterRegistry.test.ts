@@ -65,8 +65,21 @@ describe("RouterRegistry", () => {
           broken.cause._tag === "Fail" &&
           broken.cause.error.reason === "InvalidWeights"
       ).toBe(true)
-      const noEmbedder = yield* Effect.exit(makeRouter("mf", { embedder: "no-such-embedder" }))
-      expect(Exit.isFailure(noEmbedder)).toBe(true)
+      const otherEmbedder = yield* Effect.exit(makeRouter("mf", { embedder: "hashing" }))
+      expect(
+        Exit.isFailure(otherEmbedder) &&
+          otherEmbedder.cause._tag === "Fail" &&
+          otherEmbedder.cause.error.message.includes("trained with embedder")
+      ).toBe(true)
+    })
+  )
+
+  it.effect("the default mf router loads the shipped weights and embedder offline", () =>
+    Effect.gen(function* () {
+      const router = yield* makeRouter("mf")
+      const rate = yield* router.winRate("Prove that there are infinitely many primes")
+      expect(rate).toBeGreaterThanOrEqual(0)
+      expect(rate).toBeLessThanOrEqual(1)
     })
   )
 

@@ -10,26 +10,13 @@ import { Effect, Option } from "effect"
 import type { ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { Deployment } from "../core/Deployment.ts"
 import { supports } from "../core/Deployment.ts"
-import type { Attempt, Decision, Plan, PlanNode } from "../core/Plan.ts"
+import type { Attempt, Decision, Plan, PlanNode, SessionDecision } from "../core/Plan.ts"
 import { attempts } from "../core/Plan.ts"
-import type { Route } from "../graph/Route.ts"
-import { deployments } from "../graph/Route.ts"
+import type { Route } from "./Route.ts"
+import { deployments } from "./Route.ts"
 import { Cooldowns } from "../state/Cooldowns.ts"
 import { SessionAffinity } from "../state/SessionAffinity.ts"
 import { requiredCapabilities } from "../strategies/capabilities.ts"
-
-/**
- * What stickiness did for one request; part of the decision a response carries.
- * @since 0.1.0
- */
-export interface SessionDecision {
-  readonly key: string
-  /** Whether this request went first to the deployment bound to its session. */
-  readonly stuck: boolean
-  /** The deployment bound before this request, if any. */
-  readonly boundTo?: string
-  readonly summary: string
-}
 
 /**
  * The session key of a request: the explicit one, else `metadata.session_id`, else `user`.
@@ -71,7 +58,7 @@ const without = (node: PlanNode, deployment: string): PlanNode | undefined => {
   }
 }
 
-const unchanged = (plan: Plan, session: SessionDecision) => ({ plan, session })
+const unchanged = (plan: Plan, session: SessionDecision): Plan => ({ ...plan, session })
 
 /** Why the bound deployment cannot take this request, or `undefined` when it can. */
 const unavailability = (deployment: Deployment, request: ChatCompletionRequest) =>
@@ -93,11 +80,7 @@ export const stickToSession = <R>(
   route: Route<R>,
   request: ChatCompletionRequest,
   key: string
-): Effect.Effect<
-  { readonly plan: Plan; readonly session: SessionDecision },
-  never,
-  SessionAffinity | Cooldowns
-> =>
+): Effect.Effect<Plan, never, SessionAffinity | Cooldowns> =>
   Effect.gen(function* () {
     if (!continuesConversation(request)) {
       return unchanged(plan, { key, stuck: false, summary: `session '${key}': first turn, routed afresh` })
@@ -131,7 +114,9 @@ export const stickToSession = <R>(
       rest === undefined ? first : { _tag: "Sequence", path: "$.session", steps: [first, rest] }
     const decision: Decision = { path: "$", node: "session", summary }
     return {
-      plan: { ...plan, root, decisions: [decision, ...plan.decisions] },
+      ...plan,
+      root,
+      decisions: [decision, ...plan.decisions],
       session: { key, stuck: true, boundTo, summary }
     }
   })
