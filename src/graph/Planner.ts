@@ -216,7 +216,14 @@ const walkRoute = <R>(
           `${path}.${strong ? "strong" : "weak"}`,
           walk
         )
-        return node === undefined ? undefined : withReason(node, summary)
+        if (node !== undefined) return withReason(node, summary)
+        // Nothing on the chosen side can serve (all filtered out or cooling down): rather than lose
+        // the request, take the other side, and say so.
+        const other = strong ? "weak" : "strong"
+        const fallbackSummary = `${summary}, but no ${strong ? "strong" : "weak"} deployment is available → ${other}`
+        walk.decisions.push({ path, node: "threshold", summary: fallbackSummary })
+        const otherNode = yield* walkRoute(strong ? route.weak : route.strong, `${path}.${other}`, walk)
+        return otherNode === undefined ? undefined : withReason(otherNode, fallbackSummary)
       }
       case "Select": {
         const predicted = yield* route.router.predict(walk.context.text)

@@ -48,6 +48,18 @@ describe("Router.plan", () => {
     }).pipe(Effect.provide(State.layerMemory))
   )
 
+  it.effect("threshold takes the other side when nothing on the chosen side is available", () =>
+    Effect.gen(function* () {
+      const cooldowns = yield* Cooldowns
+      yield* cooldowns.recordFailure(strong.id, "AuthFailed")
+      const route = Route.threshold({ router: promptRouter, threshold: 0.5, strong, weak })
+      const plan = yield* Router.plan(route, request("p=0.9"))
+      expect(ids(plan)).toEqual(["mixtral@together"])
+      expect(plan.strong).toBe(true)
+      expect(attempts(plan.root)[0]?.reasons[0]).toContain("no strong deployment is available → weak")
+    }).pipe(Effect.provide(State.layerMemory))
+  )
+
   it.effect("fallback keeps the order of its routes and marks later ones as fallbacks", () =>
     Effect.gen(function* () {
       const route = Route.fallback([
