@@ -214,7 +214,7 @@ const runSequence = <A, R>(
   node: Sequence
 ): Effect.Effect<A, NodeFailure, R | Dependencies> =>
   Effect.gen(function* () {
-    let last: NodeFailure = new Skipped({ deployment: node.path, reason: "empty fallback sequence" })
+    let last: NodeFailure | undefined
     for (const [index, step] of node.steps.entries()) {
       const result = yield* Effect.either(execute(execution, calls, step))
       if (result._tag === "Right") return result.right
@@ -224,7 +224,7 @@ const runSequence = <A, R>(
       if (last._tag !== "Skipped" && node.fallbackOn !== undefined && !node.fallbackOn.includes(last._tag))
         break
     }
-    return yield* Effect.fail(last)
+    return yield* Effect.fail(last ?? new Skipped({ deployment: node.path, reason: "empty fallback sequence" }))
   })
 
 const runHedge = <A, R>(
