@@ -58,7 +58,7 @@ export interface LoadOptions {
   readonly rps: number
   /** How long to offer it, in ms. */
   readonly durationMs: number
-  /** A request that has not completed this long after its due time counts as an error. */
+  /** A request not complete this long after its due time is aborted and counts as an error. Default 5,000. */
   readonly timeoutMs?: number
 }
 
@@ -148,9 +148,19 @@ export const runOpenLoop = (target: LoadTarget, options: LoadOptions): Promise<L
       const dueAt = start + due[index]!
       const payload = target.body(index)
       let done = false
+      // A hard deadline from the due time, whether the request waits for a socket, for its answer
+      // or in the middle of a stream: it bounds every run to its duration plus the timeout.
+      const deadline = setTimeout(
+        () => {
+          req.destroy()
+          settle("timeout")
+        },
+        Math.max(0, dueAt + timeoutMs - performance.now())
+      )
       const settle = (kind: string | undefined, firstByte?: number) => {
         if (done) return
         done = true
+        clearTimeout(deadline)
         if (kind === undefined) {
           latencies.push(performance.now() - dueAt)
           firstBytes.push((firstByte ?? performance.now()) - dueAt)
@@ -182,10 +192,6 @@ export const runOpenLoop = (target: LoadTarget, options: LoadOptions): Promise<L
           res.on("error", (error) => settle(error.message))
         }
       )
-      req.setTimeout(timeoutMs, () => {
-        req.destroy()
-        settle("timeout")
-      })
       req.on("error", (error) => settle(error.message))
       req.end(payload)
     }

@@ -91,8 +91,8 @@ export const readQualityJson = (path: string): Effect.Effect<QualityResults, Err
 
 /**
  * Adds the routers of `extra` that `main` lacks (same benchmark, same router and embedder) before
- * `main`'s oracle, drops `main`'s skipped entries for the embedders `extra` brought, and adds the
- * run times.
+ * `main`'s oracle, drops `main`'s skipped entries for the embedders `extra` brought, appends the
+ * benchmarks `main` lacks, and adds the run times (machine load: the higher of the two).
  *
  * @since 0.1.0
  */
@@ -100,7 +100,19 @@ export const mergeQuality = (main: QualityResults, extra: QualityResults): Quali
   ...main,
   durationSeconds: main.durationSeconds + extra.durationSeconds,
   cpuSeconds: main.cpuSeconds + extra.cpuSeconds,
-  benchmarks: main.benchmarks.map((benchmark) => {
+  machine: {
+    cores: main.machine.cores,
+    loadAverageStart: Math.max(main.machine.loadAverageStart, extra.machine.loadAverageStart),
+    loadAverageEnd: Math.max(main.machine.loadAverageEnd, extra.machine.loadAverageEnd)
+  },
+  benchmarks: [
+    ...mergeBenchmarks(main, extra),
+    ...extra.benchmarks.filter((benchmark) => !main.benchmarks.some((known) => known.name === benchmark.name))
+  ]
+})
+
+const mergeBenchmarks = (main: QualityResults, extra: QualityResults): ReadonlyArray<BenchmarkResult> =>
+  main.benchmarks.map((benchmark) => {
     const other = extra.benchmarks.find((candidate) => candidate.name === benchmark.name)
     if (other === undefined) return benchmark
     const known = new Set(benchmark.routers.map(resultName))
@@ -113,7 +125,6 @@ export const mergeQuality = (main: QualityResults, extra: QualityResults): Quali
       skipped: benchmark.skipped.filter((entry) => !embedders.has(entry.embedder))
     }
   })
-})
 
 const option = (args: ReadonlyArray<string>, name: string) => {
   const index = args.indexOf(name)

@@ -37,9 +37,13 @@ const program = Effect.gen(function* () {
     benchmarks,
     arena,
     embedders,
-    trainers: trainers.filter((trainer) => routerNames.includes(trainer.name)),
+    trainers: routerNames.flatMap((name) => trainers.filter((trainer) => trainer.name === name)),
     onProgress: (message) =>
-      process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`)
+      process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`),
+    onResult: (result) =>
+      process.stderr.write(
+        `  = ${result.benchmark} ${result.router} × ${result.embedder ?? "-"} (${result.protocol}): APGR ${result.evaluation.routellm.metrics.apgr.toFixed(3)} (exact ${result.evaluation.exact.metrics.apgr.toFixed(3)})\n`
+      )
   })
   const f = (value: number) => value.toFixed(3)
   for (const report of reports) {

@@ -11,7 +11,8 @@ import type { EmbedderShape } from "./Embedder.ts"
  * Builds the concatenation; its name is the parts' names joined by `+`.
  *
  * @example
- * import { ConcatEmbedder, HashingEmbedder } from "effect-llm-router"
+ * import { Embeddings } from "effect-llm-router"
+ * const { ConcatEmbedder, HashingEmbedder } = Embeddings
  *
  * const both = ConcatEmbedder.make([HashingEmbedder.make({ seed: 1 }), HashingEmbedder.make({ seed: 2 })])
  *

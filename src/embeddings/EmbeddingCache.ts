@@ -22,7 +22,8 @@ export const keyOf = (text: string): string => createHash("sha256").update(text)
  * mutate them.
  *
  * @example
- * import { EmbeddingCache, HashingEmbedder } from "effect-llm-router"
+ * import { Embeddings } from "effect-llm-router"
+ * const { EmbeddingCache, HashingEmbedder } = Embeddings
  *
  * const cached = EmbeddingCache.make(HashingEmbedder.make(), { capacity: 10_000 })
  *

@@ -122,7 +122,8 @@ const validate = (settings: Required<HashingEmbedderOptions>): string | undefine
  *
  * @example
  * import { Effect } from "effect"
- * import { HashingEmbedder } from "effect-llm-router"
+ * import { Embeddings } from "effect-llm-router"
+ * const { HashingEmbedder } = Embeddings
  *
  * const embedder = HashingEmbedder.make({ dimension: 256 })
  * const vector = Effect.runSync(embedder.embed("Write a haiku about routers"))

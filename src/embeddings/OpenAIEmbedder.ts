@@ -43,7 +43,8 @@ const BATCH = 256
  *
  * @example
  * import { Effect, Redacted } from "effect"
- * import { OpenAIEmbedder } from "effect-llm-router"
+ * import { Embeddings } from "effect-llm-router"
+ * const { OpenAIEmbedder } = Embeddings
  *
  * const embedder = OpenAIEmbedder.make({ apiKey: Redacted.make("sk-..."), model: "text-embedding-3-small" })
  *

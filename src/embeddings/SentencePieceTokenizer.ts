@@ -36,7 +36,8 @@ const UNKNOWN_PENALTY = -20
  * Builds a tokenizer. The first `reserved` ids (control symbols) are never produced.
  *
  * @example
- * import { SentencePieceTokenizer } from "effect-llm-router"
+ * import { Embeddings } from "effect-llm-router"
+ * const { SentencePieceTokenizer } = Embeddings
  *
  * const tokenizer = SentencePieceTokenizer.make([["<unk>", 0], ["▁hello", -2], ["▁", -3]], 1)
  * tokenizer.encode("hello") // [1]

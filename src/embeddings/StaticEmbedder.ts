@@ -172,7 +172,8 @@ export const load = Effect.fn("StaticEmbedder.load")(function* (manifestPath: st
  *
  * @example
  * import { Effect } from "effect"
- * import { StaticEmbedder } from "effect-llm-router"
+ * import { Embeddings } from "effect-llm-router"
+ * const { StaticEmbedder } = Embeddings
  *
  * const vector = Effect.flatMap(StaticEmbedder.make(), (embedder) => embedder.embed("hello"))
  *

@@ -33,7 +33,8 @@ const BATCH = 16
  *
  * @example
  * import { Effect } from "effect"
- * import { TransformersEmbedder } from "effect-llm-router"
+ * import { Embeddings } from "effect-llm-router"
+ * const { TransformersEmbedder } = Embeddings
  *
  * const embedder = TransformersEmbedder.make({ modelPath: "./models/all-MiniLM-L6-v2" })
  *

@@ -160,7 +160,8 @@ export const makeModel = Effect.fn("UseLiteEmbedder.make")(function* () {
  *
  * @example
  * import { Effect } from "effect"
- * import { UseLiteEmbedder } from "effect-llm-router"
+ * import { Embeddings } from "effect-llm-router"
+ * const { UseLiteEmbedder } = Embeddings
  *
  * const vector = Effect.flatMap(UseLiteEmbedder.make(), (embedder) => embedder.embed("hello"))
  *

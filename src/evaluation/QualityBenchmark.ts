@@ -225,6 +225,8 @@ export interface QualityBenchmarkOptions {
   /** Where data-set embeddings are cached (default `.cache/embeddings`). */
   readonly cacheDir?: string
   readonly onProgress?: (message: string) => void
+  /** Called with each trained router's result as soon as it is computed. */
+  readonly onResult?: (result: RouterResult) => void
 }
 
 /**
@@ -301,7 +303,7 @@ export const run = Effect.fn("QualityBenchmark.run")(function* (options: Quality
           : []
       for (const trainer of options.trainers) {
         log(`${benchmark.name}: ${trainer.name} × ${embedder.name}`)
-        results.push(
+        const result =
           benchmark.name === "mt-bench"
             ? heldOutResult(
                 { benchmark: options.arena, embeddings: arenaEmbeddings },
@@ -310,7 +312,8 @@ export const run = Effect.fn("QualityBenchmark.run")(function* (options: Quality
                 { seed, embedder: embedder.name }
               )
             : outOfFoldResult(benchmark, embeddings, trainer, { k, seed, embedder: embedder.name })
-        )
+        options.onResult?.(result)
+        results.push(result)
       }
     }
     reports.push({

@@ -210,13 +210,15 @@ export const knn = (): Trainer => ({
       split.train.map((i) => vectors[i]!),
       split.train.map((i) => labels[i]!)
     )
+    const ks = [10, 25, 50, 100]
+    const predictions = split.validation.map((i) => KnnRouter.predictMany(trainIndex, vectors[i]!, ks))
     let bestK = 50
     let bestValue = Number.NEGATIVE_INFINITY
-    for (const k of [10, 25, 50, 100]) {
-      const prompts = split.validation.map((i) => {
+    ks.forEach((k, column) => {
+      const prompts = split.validation.map((i, row) => {
         const item = set.items[labelled[i]!.index]!
         return {
-          winRate: KnnRouter.predict(trainIndex, vectors[i]!, k),
+          winRate: predictions[row]![column]!,
           strongScore: item.scores[set.strongModel]!,
           weakScore: item.scores[set.weakModel]!
         }
@@ -227,7 +229,7 @@ export const knn = (): Trainer => ({
         bestValue = value
         bestK = k
       }
-    }
+    })
     const full = KnnRouter.index(vectors, labels)
     return {
       predict: (queries) => queries.map((query) => KnnRouter.predict(full, query, bestK)),

@@ -12,7 +12,8 @@ import { Effect, Ref } from "effect"
  * allow to) `strongFraction` of `winRates` to it: the (1 − fraction) quantile of the sample.
  *
  * @example
- * import { Calibration } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { Calibration } = Routers
  *
  * Calibration.thresholdForStrongFraction([0.1, 0.4, 0.6, 0.9], 0.5) // 0.6: two of four go strong
  *
@@ -84,7 +85,8 @@ export interface ThresholdController {
  *
  * @example
  * import { Effect } from "effect"
- * import { Calibration } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { Calibration } = Routers
  *
  * const program = Effect.gen(function* () {
  *   const controller = yield* Calibration.makeController({ target: { strongFraction: 0.3 } })

@@ -40,7 +40,9 @@ export interface ClassifierOptions {
  *
  * @example
  * import { Effect } from "effect"
- * import { ClassifierRouter, HashingEmbedder } from "effect-llm-router"
+ * import { Embeddings, Routers } from "effect-llm-router"
+ * const { HashingEmbedder } = Embeddings
+ * const { ClassifierRouter } = Routers
  *
  * const router = ClassifierRouter.make({ embedder: HashingEmbedder.make(), model: "my-classifier.onnx" })
  *

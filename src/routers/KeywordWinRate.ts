@@ -60,7 +60,8 @@ export const defaultKeywords: Readonly<Record<string, number>> = {
  * Builds the keyword router. The win rate is `sigmoid(bias + Σ weight of each distinct keyword)`.
  *
  * @example
- * import { KeywordWinRate } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { KeywordWinRate } = Routers
  *
  * const router = KeywordWinRate.make({ keywords: { prove: 2, hello: -1 } })
  *

@@ -53,14 +53,18 @@ export const pairLabel = (strongScore: number, weakScore: number): number =>
   strongScore > weakScore ? 1 : strongScore < weakScore ? 0 : 0.5
 
 /**
- * Mean label of the `k` nearest examples to a unit-norm query (pure).
+ * Mean label of the `k` nearest examples, for several `k` at once (one pass over the examples).
  *
  * @since 0.1.0
  */
-export const predict = (knn: KnnIndex, query: ArrayLike<number>, k: number): number => {
+export const predictMany = (
+  knn: KnnIndex,
+  query: ArrayLike<number>,
+  ks: ReadonlyArray<number>
+): Array<number> => {
   const count = knn.labels.length
-  if (count === 0) return 0.5
-  const take = Math.min(k, count)
+  if (count === 0) return ks.map(() => 0.5)
+  const take = Math.min(Math.max(...ks), count)
   const topSimilarity = new Float64Array(take).fill(Number.NEGATIVE_INFINITY)
   const topLabel = new Float64Array(take)
   const d = knn.dimension
@@ -78,17 +82,30 @@ export const predict = (knn: KnnIndex, query: ArrayLike<number>, k: number): num
     topSimilarity[position] = similarity
     topLabel[position] = knn.labels[row]!
   }
-  let sum = 0
-  for (let i = 0; i < take; i++) sum += topLabel[i]!
-  return sum / take
+  return ks.map((k) => {
+    const used = Math.min(k, take)
+    let sum = 0
+    for (let i = 0; i < used; i++) sum += topLabel[i]!
+    return sum / used
+  })
 }
+
+/**
+ * Mean label of the `k` nearest examples to a unit-norm query (pure).
+ *
+ * @since 0.1.0
+ */
+export const predict = (knn: KnnIndex, query: ArrayLike<number>, k: number): number =>
+  predictMany(knn, query, [k])[0]!
 
 /**
  * Builds a kNN win-rate router.
  *
  * @example
  * import { Effect } from "effect"
- * import { KnnRouter, HashingEmbedder } from "effect-llm-router"
+ * import { Embeddings, Routers } from "effect-llm-router"
+ * const { HashingEmbedder } = Embeddings
+ * const { KnnRouter } = Routers
  *
  * const embedder = HashingEmbedder.make()
  * const router = KnnRouter.make({ embedder, index: KnnRouter.index(vectors, labels), k: 50 })

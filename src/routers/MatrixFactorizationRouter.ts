@@ -171,7 +171,9 @@ export const fit = (
  *
  * @example
  * import { Effect } from "effect"
- * import { MatrixFactorizationRouter, HashingEmbedder } from "effect-llm-router"
+ * import { Embeddings, Routers } from "effect-llm-router"
+ * const { HashingEmbedder } = Embeddings
+ * const { MatrixFactorizationRouter } = Routers
  *
  * const router = MatrixFactorizationRouter.make({
  *   model, // from MatrixFactorizationRouter.fit or .load

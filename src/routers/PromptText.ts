@@ -40,7 +40,8 @@ const contentText = (content: ChatMessage["content"]): string =>
  * Returns `undefined` when there are no messages.
  *
  * @example
- * import { PromptText } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { PromptText } = Routers
  *
  * PromptText.fromMessages([{ role: "system", content: "be brief" }, { role: "user", content: "hi" }]) // "hi"
  *

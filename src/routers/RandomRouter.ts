@@ -14,7 +14,8 @@ import type { WinRateRouter } from "./WinRateRouter.ts"
  * Builds a random router for a seed.
  *
  * @example
- * import { RandomRouter } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { RandomRouter } = Routers
  *
  * const router = RandomRouter.make({ seed: 3 })
  *

@@ -188,7 +188,8 @@ const makeClassifier = Effect.fn("RouterRegistry.classifier")(function* (options
  *
  * @example
  * import { Effect } from "effect"
- * import { RouterRegistry } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { RouterRegistry } = Routers
  *
  * // Shipped weights and embedder, offline:
  * const winRate = Effect.flatMap(RouterRegistry.makeRouter("mf"), (router) => router.winRate("Prove that √2 is irrational"))

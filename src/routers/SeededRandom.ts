@@ -25,7 +25,8 @@ export interface SeededRandom {
  * Creates a generator from a 32-bit seed.
  *
  * @example
- * import { SeededRandom } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { SeededRandom } = Routers
  *
  * const random = SeededRandom.make(42)
  * random.next() // same value on every run

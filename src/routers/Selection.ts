@@ -63,7 +63,8 @@ export const select = (
  *
  * @example
  * import { Effect } from "effect"
- * import { Selection } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { Selection } = Routers
  *
  * const choice = Selection.selectModel(router, "Explain monads", { "gpt-4-1106-preview": 10, "claude-instant-1": 0.8 }, 0.1)
  *

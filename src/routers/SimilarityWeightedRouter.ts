@@ -166,7 +166,9 @@ export const winRate = (
  *
  * @example
  * import { Effect } from "effect"
- * import { SimilarityWeightedRouter, HashingEmbedder } from "effect-llm-router"
+ * import { Embeddings, Routers } from "effect-llm-router"
+ * const { HashingEmbedder } = Embeddings
+ * const { SimilarityWeightedRouter } = Routers
  *
  * const router = SimilarityWeightedRouter.make({
  *   embedder: HashingEmbedder.make(),

@@ -21,7 +21,8 @@ export const countTokens = (text: string): number => tokenize(text).length
  * Builds the token-count router.
  *
  * @example
- * import { TokenCountWinRate } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { TokenCountWinRate } = Routers
  *
  * const router = TokenCountWinRate.make({ midpointTokens: 200 })
  *

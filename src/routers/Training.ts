@@ -105,7 +105,8 @@ const crossEntropy = (p: number, y: number) =>
  * Deterministic for a seed.
  *
  * @example
- * import { Training } from "effect-llm-router"
+ * import { Routers } from "effect-llm-router"
+ * const { Training } = Routers
  *
  * const model = Training.trainLogistic(vectors, labels, { seed: 1, onProgress: (r) => console.error(r.epoch) })
  *

@@ -60,6 +60,24 @@ describe("runOpenLoop", () => {
     }
   })
 
+  it("aborts a request still unanswered at its deadline and counts it as a timeout", async () => {
+    const server = createServer((request) => request.resume())
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const result = await runOpenLoop(
+        { url: `http://127.0.0.1:${port}/`, headers: {}, body: () => "{}" },
+        { rps: 20, durationMs: 100, timeoutMs: 200 }
+      )
+      expect(result.sent).toBe(2)
+      expect(result.errorKinds).toEqual({ timeout: 2 })
+      expect(result.latenciesMs).toEqual([])
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
   it("counts a refused connection as an error instead of hanging", async () => {
     const server = createServer()
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))

@@ -75,4 +75,10 @@ describe("mergeQuality", () => {
     expect(merged.benchmarks[0]!.skipped).toEqual([])
     expect(merged.durationSeconds).toBe(150)
   })
+
+  it("appends a benchmark the main results lack", () => {
+    const main = results({ ...mmlu([router("mf", "static")], []), name: "gsm8k" }, 10)
+    const side = results(mmlu([router("mf", "static")], []), 20)
+    expect(mergeQuality(main, side).benchmarks.map((benchmark) => benchmark.name)).toEqual(["gsm8k", "mmlu"])
+  })
 })

@@ -167,6 +167,13 @@ describe("RouterConfig", () => {
     expect(badStrategy.path.startsWith("routes.main.pipeline.strategies[0]")).toBe(true)
   })
 
+  it("lists every allowed value when a field takes one of several literals", async () => {
+    const error = await errorOf({ ...good, deployments: [{ ...deployments[0], provider: "together" }] })
+    expect(error.path).toBe("deployments[0].provider")
+    expect(error.message).toContain('"openai-compatible" | "openai"')
+    expect(error.message).toContain('actual "together"')
+  })
+
   it("rejects bad deployments with the field path", async () => {
     const error = await errorOf({ ...good, deployments: [{ ...deployments[0], contextWindow: -5 }] })
     expect(error.path).toBe("deployments[0].contextWindow")
