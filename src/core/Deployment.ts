@@ -48,8 +48,12 @@ const NonNegative = Schema.Number.pipe(Schema.nonNegative())
 export class Deployment extends Schema.Class<Deployment>("Deployment")({
   /** Unique id, conventionally `model@provider`. */
   id: Schema.NonEmptyTrimmedString,
-  /** How to talk to it. Every kind speaks the OpenAI chat-completions wire format. */
-  provider: Schema.Literal("openai-compatible", "openai", "azure-openai", "fake"),
+  /**
+   * Who serves it (`openai`, `azure`, `together`, `openai-compatible`, ...): a label for per-provider
+   * budgets, metrics and traces. Every provider is called over the OpenAI chat-completions wire
+   * format (`baseUrl`; OpenAI's own API when absent).
+   */
+  provider: Schema.NonEmptyTrimmedString.pipe(Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)),
   /** The model name the provider expects. */
   model: Schema.NonEmptyTrimmedString,
   /** Base URL of the OpenAI-compatible API, e.g. `https://api.openai.com/v1`. */

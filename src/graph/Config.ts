@@ -116,13 +116,12 @@ const nodeSchemas = {
     routes: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
     otherwise: Schema.optionalWith(Schema.String, { exact: true })
   }),
-  fallback: Schema.Union(
-    Schema.NonEmptyArray(Schema.Unknown),
-    Schema.Struct({
-      routes: Schema.NonEmptyArray(Schema.Unknown),
-      on: Schema.optionalWith(Schema.Array(FailureKindSchema), { exact: true })
-    })
-  ),
+  // `fallback: [a, b]`, or `fallback: { routes: [a, b], on: [...] }` (decoded apart, for clear errors)
+  fallback: Schema.NonEmptyArray(Schema.Unknown),
+  fallbackWith: Schema.Struct({
+    routes: Schema.NonEmptyArray(Schema.Unknown),
+    on: Schema.optionalWith(Schema.Array(FailureKindSchema), { exact: true })
+  }),
   retry: Schema.Struct({
     route: Schema.Unknown,
     times: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 10)), { exact: true }),
@@ -136,8 +135,8 @@ const nodeSchemas = {
   hedge: Schema.Struct({ delayMs: Ms, routes: Schema.NonEmptyArray(Schema.Unknown) })
 } as const
 
-type NodeKind = keyof typeof nodeSchemas
-const nodeKinds = Object.keys(nodeSchemas) as ReadonlyArray<NodeKind>
+type NodeKind = Exclude<keyof typeof nodeSchemas, "fallbackWith">
+const nodeKinds = Object.keys(nodeSchemas).filter((kind) => kind !== "fallbackWith") as ReadonlyArray<NodeKind>
 
 /**
  * A config file, decoded and resolved.
@@ -305,13 +304,12 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
         return R.branch(classifier, routes, node.otherwise === undefined ? {} : { otherwise: node.otherwise })
       }
       case "fallback": {
-        const node = yield* fromEither(decodeAt(nodeSchemas.fallback, value, here))
-        const listed = "routes" in node ? undefined : (node as ReadonlyArray<unknown>)
-        const list = listed ?? (node as { readonly routes: ReadonlyArray<unknown> }).routes
-        const base = listed === undefined ? joinPath(here, "routes") : here
-        const routes = yield* Effect.forEach(list, (r, i) => buildRoute(env, r, joinPath(base, i)))
-        const on: ReadonlyArray<FailureKind> | undefined =
-          listed === undefined ? (node as { readonly on?: ReadonlyArray<FailureKind> }).on : undefined
+        const node = Array.isArray(value)
+          ? { routes: yield* fromEither(decodeAt(nodeSchemas.fallback, value, here)) }
+          : yield* fromEither(decodeAt(nodeSchemas.fallbackWith, value, here))
+        const base = Array.isArray(value) ? here : joinPath(here, "routes")
+        const routes = yield* Effect.forEach(node.routes, (r, i) => buildRoute(env, r, joinPath(base, i)))
+        const on: ReadonlyArray<FailureKind> | undefined = "on" in node ? node.on : undefined
         return R.fallback(routes, on === undefined ? {} : { on })
       }
       case "retry": {

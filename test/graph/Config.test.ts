@@ -168,10 +168,10 @@ describe("RouterConfig", () => {
   })
 
   it("lists every allowed value when a field takes one of several literals", async () => {
-    const error = await errorOf({ ...good, deployments: [{ ...deployments[0], provider: "together" }] })
-    expect(error.path).toBe("deployments[0].provider")
-    expect(error.message).toContain('"openai-compatible" | "openai"')
-    expect(error.message).toContain('actual "together"')
+    const error = await errorOf(withRoute({ fallback: { routes: ["big@a"], on: ["Timeout", "Overloaded"] } }))
+    expect(error.path).toBe("routes.main.fallback.on[1]")
+    expect(error.message).toContain('"RateLimited" | "Timeout" | "Unavailable"')
+    expect(error.message).toContain('actual "Overloaded"')
   })
 
   it("rejects bad deployments with the field path", async () => {
