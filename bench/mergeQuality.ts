@@ -13,8 +13,8 @@ import { Effect, Schema } from "effect"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import type { BenchmarkResult, QualityResults, RouterResult } from "./quality.ts"
-import { resultName, toJson } from "./quality.ts"
+import type { BenchmarkResult, QualityResults, RouterResult } from "./qualityResults.ts"
+import { resultName, toJson } from "./qualityResults.ts"
 import { curveSpec, htmlReport, renderSvg } from "./report.ts"
 
 const Metrics = Schema.Struct({

@@ -175,9 +175,35 @@ export const qualityMarkdown = (quality: QualityFile): string => {
     "",
     ...baselines.map((line) => `- ${line}`),
     ...protocols,
+    "- The oracle's numbers are both its exact curve's (thresholds on the true score difference); it may exceed 1 because picking per prompt beats always calling GPT-4.",
     ...skipped
   ].join("\n")
 }
+
+/**
+ * The gateway rows of an overhead file as a markdown table (achieved rate from the details file).
+ *
+ * @since 0.1.0
+ */
+export const gatewayMarkdown = (overhead: OverheadFile, details?: OverheadDetails): string =>
+  markdownTable(
+    ["gateway", "mode", "offered RPS", "added p50 (ms)", "added p99 (ms)", "errors", "achieved RPS"],
+    overhead.gateway.map((row) => {
+      const detail = details?.gateway.find(
+        (d) => d.name === row.name && d.rps === row.rps && d.stream === row.stream
+      )
+      return [
+        row.name,
+        row.stream ? "streaming" : "non-streaming",
+        String(row.rps),
+        fixed(row.addedP50Ms, 2),
+        fixed(row.addedP99Ms, 2),
+        String(row.errors),
+        fixed(detail?.achievedRps, 0)
+      ]
+    }),
+    2
+  )
 
 /**
  * The overhead tables: decision cost, and the gateway comparison with the highest sustained rates.
@@ -196,24 +222,7 @@ export const overheadMarkdown = (overhead: OverheadFile, details?: OverheadDetai
     ]),
     2
   )
-  const gateway = markdownTable(
-    ["gateway", "mode", "offered RPS", "added p50 (ms)", "added p99 (ms)", "errors", "achieved RPS"],
-    overhead.gateway.map((row) => {
-      const detail = details?.gateway.find(
-        (d) => d.name === row.name && d.rps === row.rps && d.stream === row.stream
-      )
-      return [
-        row.name,
-        row.stream ? "streaming" : "non-streaming",
-        String(row.rps),
-        fixed(row.addedP50Ms, 2),
-        fixed(row.addedP99Ms, 2),
-        String(row.errors),
-        fixed(detail?.achievedRps, 0)
-      ]
-    }),
-    2
-  )
+  const gateway = gatewayMarkdown(overhead, details)
   const lines = [
     "#### Decision cost",
     "",
@@ -259,6 +268,12 @@ export const readmeResults = (resultsDir: string): Effect.Effect<string, Error> 
     const detailsPath = join(resultsDir, "overhead-details.json")
     const overhead = existsSync(overheadPath) ? yield* readJson(OverheadFile, overheadPath) : undefined
     const details = existsSync(detailsPath) ? yield* readJson(OverheadDetails, detailsPath) : undefined
+    const lowPath = join(resultsDir, "overhead-low-rates.json")
+    const lowDetailsPath = join(resultsDir, "overhead-low-rates-details.json")
+    const low = existsSync(lowPath) ? yield* readJson(OverheadFile, lowPath) : undefined
+    const lowDetails = existsSync(lowDetailsPath)
+      ? yield* readJson(OverheadDetails, lowDetailsPath)
+      : undefined
     const plot = relative(repositoryRoot, join(resultsDir, "quality-mt-bench.svg"))
     return [
       "## Results",
@@ -276,6 +291,16 @@ export const readmeResults = (resultsDir: string): Effect.Effect<string, Error> 
       overhead === undefined
         ? "_bench overhead has not been run: no bench/results/overhead.json._"
         : overheadMarkdown(overhead, details),
+      ...(low === undefined
+        ? []
+        : [
+            "",
+            "#### Gateway overhead at low rates (`bench overhead --no-decision --rates 10,25,50`)",
+            "",
+            gatewayMarkdown(low, lowDetails),
+            "",
+            `- Highest rate sustained without errors: ${(lowDetails?.highestSustainedRps ?? []).map((h) => `${h.name} ${h.stream ? "streaming" : "non-streaming"} ${h.rps === 0 ? "none of the rates" : `${h.rps} RPS`}`).join("; ")}.`
+          ]),
       ""
     ].join("\n")
   })

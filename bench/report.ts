@@ -8,8 +8,8 @@ import * as vega from "vega"
 import * as vegaLite from "vega-lite"
 import type { TopLevelSpec } from "vega-lite"
 import type { GatewayDetail } from "./gatewayOverhead.ts"
-import type { BenchmarkResult, QualityResults, RouterResult } from "./quality.ts"
-import { resultName } from "./quality.ts"
+import type { BenchmarkResult, QualityResults, RouterResult } from "./qualityResults.ts"
+import { resultName } from "./qualityResults.ts"
 
 const BENCHMARK_TITLES: Readonly<Record<string, string>> = {
   "mt-bench": "MT Bench (GPT-4 judge, 1–10)",

@@ -5,8 +5,8 @@
  */
 import type { GatewayDetail } from "./gatewayOverhead.ts"
 import type { DecisionRow } from "./decisionOverhead.ts"
-import type { QualityResults } from "./quality.ts"
-import { resultName } from "./quality.ts"
+import type { QualityResults } from "./qualityResults.ts"
+import { resultName } from "./qualityResults.ts"
 
 /**
  * Lays out rows as aligned columns (first column left-aligned, the rest right-aligned).

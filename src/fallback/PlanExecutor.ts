@@ -224,7 +224,9 @@ const runSequence = <A, R>(
       if (last._tag !== "Skipped" && node.fallbackOn !== undefined && !node.fallbackOn.includes(last._tag))
         break
     }
-    return yield* Effect.fail(last ?? new Skipped({ deployment: node.path, reason: "empty fallback sequence" }))
+    return yield* Effect.fail(
+      last ?? new Skipped({ deployment: node.path, reason: "empty fallback sequence" })
+    )
   })
 
 const runHedge = <A, R>(

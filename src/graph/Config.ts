@@ -136,7 +136,9 @@ const nodeSchemas = {
 } as const
 
 type NodeKind = Exclude<keyof typeof nodeSchemas, "fallbackWith">
-const nodeKinds = Object.keys(nodeSchemas).filter((kind) => kind !== "fallbackWith") as ReadonlyArray<NodeKind>
+const nodeKinds = Object.keys(nodeSchemas).filter(
+  (kind) => kind !== "fallbackWith"
+) as ReadonlyArray<NodeKind>
 
 /**
  * A config file, decoded and resolved.

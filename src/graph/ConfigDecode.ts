@@ -27,19 +27,19 @@ export const decodeAt = <A, I>(
     Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(input),
     (error) => {
       const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-    const first = issues[0]
-    const at = first === undefined ? path : first.path.reduce<string>(joinPath, path)
-    // A union (e.g. a literal list) reports one issue per member at the same path: merge them into
-    // one "Expected A | B | C" line.
-    const samePath = issues.filter((issue) => first !== undefined && sameKeys(issue.path, first.path))
-    const expected = samePath.flatMap((issue) => /^Expected (.*), actual (.*)$/s.exec(issue.message) ?? [])
-    const merged =
-      samePath.length > 1 && expected.length === samePath.length * 3
-        ? `Expected ${samePath.map((issue) => /^Expected (.*), actual/s.exec(issue.message)![1]).join(" | ")}, actual ${/, actual (.*)$/s.exec(first!.message)![1]}`
-        : first?.message
-    const rest = issues.length - (merged === first?.message ? 1 : samePath.length)
-    const more = rest > 0 ? ` (and ${rest} more issue${rest > 1 ? "s" : ""})` : ""
-    return new ConfigError({
+      const first = issues[0]
+      const at = first === undefined ? path : first.path.reduce<string>(joinPath, path)
+      // A union (e.g. a literal list) reports one issue per member at the same path: merge them into
+      // one "Expected A | B | C" line.
+      const samePath = issues.filter((issue) => first !== undefined && sameKeys(issue.path, first.path))
+      const expected = samePath.flatMap((issue) => /^Expected (.*), actual (.*)$/s.exec(issue.message) ?? [])
+      const merged =
+        samePath.length > 1 && expected.length === samePath.length * 3
+          ? `Expected ${samePath.map((issue) => /^Expected (.*), actual/s.exec(issue.message)![1]).join(" | ")}, actual ${/, actual (.*)$/s.exec(first!.message)![1]}`
+          : first?.message
+      const rest = issues.length - (merged === first?.message ? 1 : samePath.length)
+      const more = rest > 0 ? ` (and ${rest} more issue${rest > 1 ? "s" : ""})` : ""
+      return new ConfigError({
         path: at === "" ? "(root)" : at,
         message: `${at === "" ? "(root)" : at}: ${merged ?? "invalid value"}${more}`,
         cause: error

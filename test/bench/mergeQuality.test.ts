@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { mergeQuality } from "../../bench/mergeQuality.ts"
-import type { BenchmarkResult, QualityResults, RouterResult } from "../../bench/quality.ts"
-import { resultName } from "../../bench/quality.ts"
+import type { BenchmarkResult, QualityResults, RouterResult } from "../../bench/qualityResults.ts"
+import { resultName } from "../../bench/qualityResults.ts"
 
 const metrics = { cpt20: 0.1, cpt50: 0.3, cpt80: 0.6, auc: 0.7, apgr: 0.55 }
 const router = (
