@@ -42,15 +42,13 @@ export const curveRows = (
   benchmark: Pick<BenchmarkResult, "routers">,
   pick: (router: RouterResult) => boolean = () => true
 ): ReadonlyArray<{ readonly router: string; readonly strongPercent: number; readonly score: number }> =>
-  benchmark.routers
-    .filter(pick)
-    .flatMap((router) =>
-      router.exact.curve.map((point) => ({
-        router: resultName(router),
-        strongPercent: point.strongFraction * 100,
-        score: point.score
-      }))
-    )
+  benchmark.routers.filter(pick).flatMap((router) =>
+    router.exact.curve.map((point) => ({
+      router: resultName(router),
+      strongPercent: point.strongFraction * 100,
+      score: point.score
+    }))
+  )
 
 /**
  * The routing curve of one benchmark: score against % of calls to the strong model, one line per

@@ -44,7 +44,8 @@ const program = Effect.gen(function* () {
   const route = Route.fallback([
     Route.threshold({
       router: mf,
-      threshold: 0.5,
+      // Sends half of the arena-bench-v1 prompts to the strong side (`llm-router calibrate`).
+      threshold: 0.913,
       strong: Route.pipeline(
         [gpt4oAzure, gpt4oOpenAI],
         [Strategies.contextWindow(), Strategies.latencyBased()]
