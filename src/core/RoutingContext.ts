@@ -33,10 +33,19 @@ const userTurns = (messages: ReadonlyArray<ChatMessage>) => messages.filter((m) 
  *
  * @since 0.1.0
  */
-export const routingText = (
-  request: ChatCompletionRequest,
+export const routingText = (request: ChatCompletionRequest, policy: ConversationPolicy = lastUser): string =>
+  routingTextOf(request.messages, policy)
+
+/**
+ * `routingText` for a list of messages (scoring files, data sets): the same policy, no request.
+ *
+ * @since 0.1.0
+ */
+export const routingTextOf = (
+  messages: ReadonlyArray<ChatMessage>,
   policy: ConversationPolicy = lastUser
 ): string => {
+  const request = { messages }
   const users = userTurns(request.messages)
   switch (policy._tag) {
     case "last-user": {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseInput, score } from "../../src/cli/commands/score.ts"
 import * as KeywordWinRate from "../../src/routers/KeywordWinRate.ts"
-import { fromMessages } from "../../src/routers/PromptText.ts"
+import { routingTextOf } from "../../src/core/RoutingContext.ts"
 import * as RandomRouter from "../../src/routers/RandomRouter.ts"
 import { makeRouter } from "../../src/routers/RouterRegistry.ts"
 import * as TokenCountWinRate from "../../src/routers/TokenCountWinRate.ts"
@@ -98,7 +98,7 @@ describe("RouterRegistry", () => {
 describe("score command", () => {
   it("routes on the prompt, or on the last user turn of messages", () => {
     expect(
-      fromMessages([
+      routingTextOf([
         { role: "user", content: "first" },
         { role: "assistant", content: "a" },
         { role: "user", content: [{ type: "text", text: "second" }] }

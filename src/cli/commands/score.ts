@@ -12,7 +12,8 @@
 import { Command, Options } from "@effect/cli"
 import { Data, Effect, Either, Option, Schema } from "effect"
 import { readFileSync, writeFileSync } from "node:fs"
-import { ChatMessage, fromMessages } from "../../routers/PromptText.ts"
+import { ChatMessage } from "../../core/ChatCompletion.ts"
+import { routingTextOf } from "../../core/RoutingContext.ts"
 import { makeRouter } from "../../routers/RouterRegistry.ts"
 import type { RouterError } from "../../routers/WinRateRouter.ts"
 
@@ -66,7 +67,9 @@ export const parseInput = (
     if (Either.isLeft(decoded)) return bad(`unexpected shape: ${decoded.left.message}`, decoded.left)
     const prompt =
       decoded.right.prompt ??
-      (decoded.right.messages === undefined ? undefined : fromMessages(decoded.right.messages))
+      (decoded.right.messages === undefined || decoded.right.messages.length === 0
+        ? undefined
+        : routingTextOf(decoded.right.messages))
     if (prompt === undefined) return bad('needs a "prompt" string or a non-empty "messages" array')
     parsed.push({ prompt, record: value as Record<string, unknown> })
   }
