@@ -21,10 +21,14 @@ export const joinPath = (base: string, key: PropertyKey): string =>
 export const decodeAt = <A, I>(
   schema: Schema.Schema<A, I, never>,
   input: unknown,
-  path: string
+  path: string,
+  options: { readonly excessProperties?: "error" | "ignore" } = {}
 ): Either.Either<A, ConfigError> =>
   Either.mapLeft(
-    Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(input),
+    Schema.decodeUnknownEither(schema, {
+      errors: "all",
+      onExcessProperty: options.excessProperties ?? "error"
+    })(input),
     (error) => {
       const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
       const first = issues[0]

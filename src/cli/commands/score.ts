@@ -14,6 +14,7 @@ import { Data, Effect, Either, Option, Schema } from "effect"
 import { readFileSync, writeFileSync } from "node:fs"
 import { ChatMessage } from "../../core/ChatCompletion.ts"
 import { routingTextOf } from "../../core/RoutingContext.ts"
+import { decodeAt } from "../../graph/ConfigDecode.ts"
 import { makeRouter } from "../../routers/RouterRegistry.ts"
 import type { RouterError } from "../../routers/WinRateRouter.ts"
 
@@ -50,7 +51,6 @@ export const parseInput = (
   const lines = text.split(/\r?\n/)
   if (lines[lines.length - 1] === "") lines.pop()
   const parsed: Array<{ prompt: string; record: Record<string, unknown> }> = []
-  const decode = Schema.decodeUnknownEither(InputLine)
   for (let index = 0; index < lines.length; index++) {
     const line = index + 1
     const bad = (message: string, cause?: unknown) =>
@@ -63,8 +63,8 @@ export const parseInput = (
     }
     if (typeof value !== "object" || value === null || Array.isArray(value))
       return bad('expected a JSON object with a "prompt" string or "messages" array')
-    const decoded = decode(value)
-    if (Either.isLeft(decoded)) return bad(`unexpected shape: ${decoded.left.message}`, decoded.left)
+    const decoded = decodeAt(InputLine, value, "", { excessProperties: "ignore" })
+    if (Either.isLeft(decoded)) return bad(decoded.left.message, decoded.left)
     const prompt =
       decoded.right.prompt ??
       (decoded.right.messages === undefined || decoded.right.messages.length === 0
