@@ -9,7 +9,7 @@ import { Data, Effect } from "effect"
 import type { Scope } from "effect"
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import { packageRoot } from "../src/PackagePaths.ts"
 
 /**
  * A benchmark process did not start or did not become ready in time.
@@ -54,7 +54,7 @@ export interface ProcessSpec {
 }
 
 /** The repository root (the folder holding `bench/`). */
-export const repositoryRoot: string = fileURLToPath(new URL("..", import.meta.url))
+export const repositoryRoot: string = packageRoot
 
 /**
  * `node` with the tsx loader, to run a TypeScript file of this repository in a child process.

@@ -19,13 +19,13 @@ import { spawn, spawnSync } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
-import { fileURLToPath } from "node:url"
 import * as FakeUpstream from "../src/providers/FakeUpstream.ts"
 import * as OpenAICompatibleProvider from "../src/providers/OpenAICompatibleProvider.ts"
 import * as Cooldowns from "../src/state/Cooldowns.ts"
 import * as State from "../src/state/index.ts"
 import type { RequestRecord } from "./failoverLoad.ts"
 import { benchCooldownPolicy, benchScript, runLoad } from "./failoverLoad.ts"
+import { packagePath } from "../src/PackagePaths.ts"
 
 /**
  * One row of the report (other tools read these keys).
@@ -146,7 +146,7 @@ const privateRedis = Effect.gen(function* () {
   return { url: `redis://127.0.0.1:${port}`, start, stop }
 })
 
-const workerPath = fileURLToPath(new URL("./failoverWorker.ts", import.meta.url))
+const workerPath = packagePath("bench", "failoverWorker.ts")
 
 /** Spawns a router process; resolves with its records, reports progress as it goes. */
 const worker = (

@@ -12,8 +12,8 @@
 import { Data, Effect, Either, Schema } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { parseCsvRecords } from "./Csv.ts"
+import { packagePath } from "../PackagePaths.ts"
 
 /** The strong model of RouteLLM's routed pair. @since 0.1.0 */
 export const STRONG_MODEL = "gpt-4-1106-preview"
@@ -74,7 +74,7 @@ export class DatasetError extends Data.TaggedError("DatasetError")<{
  *
  * @since 0.1.0
  */
-export const defaultDataDir: string = fileURLToPath(new URL("../../data/", import.meta.url))
+export const defaultDataDir: string = packagePath("data") + "/"
 
 const readText = (dataset: string, path: string) =>
   Effect.try({

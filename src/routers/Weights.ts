@@ -8,7 +8,7 @@
 import { Data, Effect, Either, Schema } from "effect"
 import { readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { packagePath } from "../PackagePaths.ts"
 
 /**
  * Weights could not be read or do not fit the router.
@@ -85,7 +85,7 @@ export interface LoadedWeights {
  *
  * @since 0.1.0
  */
-export const shippedWeightsDir: string = fileURLToPath(new URL("../../weights/", import.meta.url))
+export const shippedWeightsDir: string = packagePath("weights") + "/"
 
 /**
  * Decodes an IEEE 754 half-precision value.
