@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Data, Effect, Either, Schema } from "effect"
-import { readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { packagePath } from "../PackagePaths.ts"
 
@@ -291,6 +291,7 @@ export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
   const full: WeightsManifest = { ...manifest, format: "effect-llm-router/weights@1", file, tensors: entries }
   yield* Effect.try({
     try: () => {
+      mkdirSync(dirname(manifestPath), { recursive: true })
       writeFileSync(join(dirname(manifestPath), file), Buffer.concat(chunks))
       writeFileSync(manifestPath, JSON.stringify(full, null, 2) + "\n")
     },
@@ -298,7 +299,7 @@ export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
       new WeightsError({
         path: manifestPath,
         reason: "Missing",
-        message: `cannot write weights to ${manifestPath}`,
+        message: `cannot write weights to ${manifestPath}: ${cause instanceof Error ? cause.message : String(cause)}`,
         cause
       })
   })
