@@ -6,10 +6,8 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import { readFileSync } from "node:fs"
 import { strongFractionAt, thresholdForStrongFraction } from "../../routers/Calibration.ts"
-import { makeRouter } from "../../routers/RouterRegistry.ts"
-import { parseInput, ScoreError } from "./score.ts"
+import { loadPromptsAndRouter, ScoreError } from "./score.ts"
 
 /**
  * Options of {@link calibrate}.
@@ -36,16 +34,7 @@ export const calibrate = Effect.fn("CalibrateCommand.calibrate")(function* (opti
       message: `--strong-fraction must be in [0, 1], got ${options.strongFraction}`
     })
   }
-  const text = yield* Effect.try({
-    try: () => readFileSync(options.input, "utf8"),
-    catch: (cause) =>
-      new ScoreError({ reason: "InputUnreadable", message: `cannot read input ${options.input}`, cause })
-  })
-  const lines = yield* parseInput(text)
-  const router = yield* makeRouter(options.router, {
-    ...(options.weights === undefined ? {} : { weights: options.weights }),
-    ...(options.embedder === undefined ? {} : { embedder: options.embedder })
-  })
+  const { lines, router } = yield* loadPromptsAndRouter(options)
   const winRates = yield* Effect.forEach(lines, (line) => router.winRate(line.prompt))
   const threshold = thresholdForStrongFraction(winRates, options.strongFraction)
   return {

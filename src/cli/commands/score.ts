@@ -77,6 +77,32 @@ export const parseInput = (
 }
 
 /**
+ * Reads a JSONL prompt file (see {@link parseInput}) and builds the router to score it with: what
+ * `score` and `calibrate` share.
+ *
+ * @since 0.1.0
+ */
+export const loadPromptsAndRouter = (options: {
+  readonly input: string
+  readonly router: string
+  readonly weights?: string | undefined
+  readonly embedder?: string | undefined
+}) =>
+  Effect.gen(function* () {
+    const text = yield* Effect.try({
+      try: () => readFileSync(options.input, "utf8"),
+      catch: (cause) =>
+        new ScoreError({ reason: "InputUnreadable", message: `cannot read input ${options.input}`, cause })
+    })
+    const lines = yield* parseInput(text)
+    const router = yield* makeRouter(options.router, {
+      ...(options.weights === undefined ? {} : { weights: options.weights }),
+      ...(options.embedder === undefined ? {} : { embedder: options.embedder })
+    })
+    return { lines, router }
+  })
+
+/**
  * Options of {@link score}.
  *
  * @since 0.1.0
@@ -106,16 +132,7 @@ const progressBar = (done: number, total: number) => {
  * @since 0.1.0
  */
 export const score = Effect.fn("ScoreCommand.score")(function* (options: ScoreOptions) {
-  const text = yield* Effect.try({
-    try: () => readFileSync(options.input, "utf8"),
-    catch: (cause) =>
-      new ScoreError({ reason: "InputUnreadable", message: `cannot read input ${options.input}`, cause })
-  })
-  const lines = yield* parseInput(text)
-  const router = yield* makeRouter(options.router, {
-    ...(options.weights === undefined ? {} : { weights: options.weights }),
-    ...(options.embedder === undefined ? {} : { embedder: options.embedder })
-  })
+  const { lines, router } = yield* loadPromptsAndRouter(options)
   const onProgress = options.onProgress ?? progressBar
   const out: Array<string> = []
   for (let index = 0; index < lines.length; index++) {
