@@ -15,10 +15,8 @@
  */
 import { Effect, Layer } from "effect"
 import type { Scope } from "effect"
-import { spawn, spawnSync } from "node:child_process"
-import type { ChildProcess } from "node:child_process"
+import { spawn } from "node:child_process"
 import { writeFile } from "node:fs/promises"
-import { createServer } from "node:net"
 import * as FakeUpstream from "../src/providers/FakeUpstream.ts"
 import * as OpenAICompatibleProvider from "../src/providers/OpenAICompatibleProvider.ts"
 import * as Cooldowns from "../src/state/Cooldowns.ts"
@@ -26,6 +24,7 @@ import * as State from "../src/state/index.ts"
 import type { RequestRecord } from "./failoverLoad.ts"
 import { benchCooldownPolicy, benchScript, runLoad } from "./failoverLoad.ts"
 import { packagePath } from "../src/PackagePaths.ts"
+import { privateRedis } from "./privateRedis.ts"
 
 /**
  * One row of the report (other tools read these keys).
@@ -113,38 +112,6 @@ const inProcess = (name: string, options: FailoverBenchOptions, streaming: "none
       return summarise(name, options.requests, idsOf(name, options.requests), records, upstream)
     })
   )
-
-const freePort = Effect.async<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    server.close(() =>
-      resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
-    )
-  })
-})
-
-const redisPing = (port: number) =>
-  spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout?.trim() === "PONG"
-
-/** A private redis-server (never the shared one), killed by its pid when the scope closes. */
-const privateRedis = Effect.gen(function* () {
-  const port = yield* freePort
-  let child: ChildProcess | undefined
-  const start = Effect.gen(function* () {
-    child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdio: "ignore" }
-    )
-    while (!redisPing(port)) yield* Effect.sleep("20 millis")
-  })
-  const stop = Effect.sync(() => void spawnSync("redis-cli", ["-p", String(port), "shutdown", "nosave"]))
-  yield* Effect.acquireRelease(start, () =>
-    Effect.sync(() => void (child?.exitCode === null && child.kill("SIGTERM")))
-  )
-  return { url: `redis://127.0.0.1:${port}`, start, stop }
-})
 
 const workerPath = packagePath("bench", "failoverWorker.ts")
 

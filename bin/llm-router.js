@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the bundled command line (dist/, built by `npm run build`, which `npm install` runs) unless a
-// source file is newer than the bundle; then it runs the TypeScript sources through tsx, so that a
+// source file (src/ or bench/) is newer than the bundle; then it runs the TypeScript sources through tsx, so that a
 // developer's edits always take effect.
 import { readdirSync, statSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -16,8 +16,11 @@ const bundleIsFresh = () => {
     return false
   }
   try {
-    for (const entry of readdirSync(`${root}src`, { recursive: true })) {
-      if (statSync(`${root}src/${entry}`).mtimeMs > built) return false
+    // The bundle holds src/ and the benchmark code in bench/.
+    for (const folder of ["src", "bench"]) {
+      for (const entry of readdirSync(`${root}${folder}`, { recursive: true })) {
+        if (statSync(`${root}${folder}/${entry}`).mtimeMs > built) return false
+      }
     }
   } catch {
     return false
