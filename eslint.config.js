@@ -23,5 +23,14 @@ export default tseslint.config(
   {
     files: ["bin/**/*.js"],
     rules: { "@typescript-eslint/no-require-imports": "off" }
+  },
+  {
+    // CommonJS: the code-cache loader runs before any ES module machinery.
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", exports: "writable", module: "writable", Buffer: "readonly" }
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" }
   }
 )

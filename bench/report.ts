@@ -4,8 +4,6 @@
  *
  * @since 0.1.0
  */
-import * as vega from "vega"
-import * as vegaLite from "vega-lite"
 import type { TopLevelSpec } from "vega-lite"
 import type { GatewayDetail } from "./gatewayOverhead.ts"
 import type { BenchmarkResult, QualityResults, RouterResult } from "./qualityResults.ts"
@@ -24,6 +22,9 @@ const BENCHMARK_TITLES: Readonly<Record<string, string>> = {
  * @since 0.1.0
  */
 export const renderSvg = async (spec: TopLevelSpec): Promise<string> => {
+  // Imported when first needed: vega is an ES module with top-level await, which the bundled
+  // (CommonJS) command line can only load with import().
+  const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")])
   const compiled = vegaLite.compile(spec).spec
   const view = new vega.View(vega.parse(compiled), { renderer: "none" })
   try {

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Runs the bundled command line (dist/, built by `npm run build`, which `npm install` runs) unless a
-// source file (src/ or bench/) is newer than the bundle; then it runs the TypeScript sources through tsx, so that a
-// developer's edits always take effect.
+// Runs the bundled command line (dist/llm-router.cjs, built by `npm run build`, which `npm install`
+// runs) with V8's code cache (bin/compile-cache.cjs), unless a source file (src/ or bench/) is newer
+// than the bundle; then it runs the TypeScript sources through tsx, so that a developer's edits
+// always take effect.
 import { readdirSync, statSync } from "node:fs"
+import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-const bundle = `${root}dist/llm-router.mjs`
+const bundle = `${root}dist/llm-router.cjs`
 
 const bundleIsFresh = () => {
   let built
@@ -30,7 +32,7 @@ const bundleIsFresh = () => {
 }
 
 if (bundleIsFresh()) {
-  await import(bundle)
+  createRequire(import.meta.url)("./compile-cache.cjs").run(bundle, `${root}dist/v8-cache`)
 } else {
   const { register } = await import("tsx/esm/api")
   register()

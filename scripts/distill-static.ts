@@ -123,11 +123,12 @@ const phaseTwo = (raw: StaticEmbedder.StaticModel) =>
       LinearAlgebra.transposeTimes(all, LinearAlgebra.fromRows(targets, d))
     )
     const size = raw.tokenWeights.length
+    const rawTokens = StaticEmbedder.tokenVectors(raw)
     const tokens = new Float32Array(size * d)
     for (let id = RESERVED; id < size; id++) {
       for (let out = 0; out < d; out++) {
         let sum = 0
-        for (let k = 0; k < d; k++) sum += raw.tokens[id * d + k]! * w.data[k * d + out]!
+        for (let k = 0; k < d; k++) sum += rawTokens[id * d + k]! * w.data[k * d + out]!
         tokens[id * d + out] = sum
       }
     }
@@ -176,7 +177,7 @@ const program = Effect.gen(function* () {
       {
         name: "tokens",
         shape: [raw.tokenWeights.length, raw.dimension],
-        data: tuned?.tokens ?? raw.tokens,
+        data: tuned?.tokens ?? StaticEmbedder.tokenVectors(raw),
         dtype: "float16"
       },
       { name: "tokenWeights", shape: [raw.tokenWeights.length], data: raw.tokenWeights },

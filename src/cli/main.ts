@@ -31,20 +31,31 @@ const commands: Record<string, () => Promise<AnyCommand>> = {
   "fake-upstream": lazy(() => import("./commands/fakeUpstream.ts").then((m) => m.fakeUpstreamCommand))
 }
 
-const requested = process.argv[2]
-const load =
-  requested !== undefined && requested in commands ? [commands[requested]!] : Object.values(commands)
-const [first, ...rest] = await Promise.all(load.map((loadCommand) => loadCommand()))
+const version = "0.1.0"
 
-const root = Command.make("llm-router").pipe(
-  Command.withDescription("Route LLM requests: plan, serve, score, train, calibrate and benchmark routers"),
-  Command.withSubcommands([first!, ...rest])
-)
+const main = async (): Promise<void> => {
+  const requested = process.argv[2]
+  if (requested === "--version" && process.argv.length === 3) {
+    // What the CLI framework prints, without loading every command's module first.
+    console.log(version)
+    return
+  }
+  const load =
+    requested !== undefined && requested in commands ? [commands[requested]!] : Object.values(commands)
+  const [first, ...rest] = await Promise.all(load.map((loadCommand) => loadCommand()))
 
-const cli = Command.run(root, { name: "llm-router", version: "0.1.0" })
+  const root = Command.make("llm-router").pipe(
+    Command.withDescription("Route LLM requests: plan, serve, score, train, calibrate and benchmark routers"),
+    Command.withSubcommands([first!, ...rest])
+  )
 
-cli(process.argv).pipe(
-  reportFailure,
-  Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true })
-)
+  const cli = Command.run(root, { name: "llm-router", version })
+
+  cli(process.argv).pipe(
+    reportFailure,
+    Effect.provide(NodeContext.layer),
+    NodeRuntime.runMain({ disableErrorReporting: true })
+  )
+}
+
+void main()

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { Config, Effect, Layer, Option, Redacted } from "effect"
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import { Embedder, EmbeddingError } from "./Embedder.ts"
 import type { EmbedderShape } from "./Embedder.ts"
 
@@ -38,6 +38,11 @@ export interface OpenAIEmbedderOptions {
 
 const BATCH = 256
 
+interface Sdk {
+  readonly sdk: OpenAI
+  readonly APIError: typeof OpenAI.APIError
+}
+
 /**
  * Builds the embedder from explicit settings.
  *
@@ -61,21 +66,30 @@ export const make = (options: OpenAIEmbedderOptions): Effect.Effect<EmbedderShap
       })
     )
   }
-  const client = new OpenAI({
-    apiKey: Redacted.value(options.apiKey),
-    ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
-    maxRetries: 2
-  })
-  const request = (texts: ReadonlyArray<string>) =>
+  // The SDK loads on first use, so that processes which never embed through OpenAI (the CLI's
+  // `route`, for one) do not pay for it at start-up.
+  const client = Effect.cached(
+    Effect.promise(() =>
+      import("openai").then(({ default: OpenAISdk, APIError }) => ({
+        sdk: new OpenAISdk({
+          apiKey: Redacted.value(options.apiKey),
+          ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
+          maxRetries: 2
+        }),
+        APIError
+      }))
+    )
+  )
+  const request = ({ APIError, sdk }: Sdk, texts: ReadonlyArray<string>) =>
     Effect.tryPromise({
       try: (signal) =>
-        client.embeddings.create({ model, input: [...texts], encoding_format: "float" }, { signal }),
+        sdk.embeddings.create({ model, input: [...texts], encoding_format: "float" }, { signal }),
       // The SDK's error message never contains the key, but keep only its status and type.
       catch: (cause) =>
         new EmbeddingError({
           reason: "Unavailable",
-          message: `OpenAI embeddings request failed${cause instanceof OpenAI.APIError ? ` (HTTP ${cause.status ?? "?"}: ${cause.type ?? cause.name})` : ""}`,
-          cause: cause instanceof OpenAI.APIError ? { status: cause.status, type: cause.type } : undefined
+          message: `OpenAI embeddings request failed${cause instanceof APIError ? ` (HTTP ${cause.status ?? "?"}: ${cause.type ?? cause.name})` : ""}`,
+          cause: cause instanceof APIError ? { status: cause.status, type: cause.type } : undefined
         })
     }).pipe(
       Effect.flatMap((response) => {
@@ -93,21 +107,25 @@ export const make = (options: OpenAIEmbedderOptions): Effect.Effect<EmbedderShap
           : Effect.succeed(vectors)
       })
     )
-  const embedMany = (texts: ReadonlyArray<string>) =>
-    Effect.map(
-      Effect.forEach(
-        Array.from({ length: Math.ceil(texts.length / BATCH) }, (_, index) =>
-          texts.slice(index * BATCH, (index + 1) * BATCH)
-        ),
-        request
-      ),
-      (chunks) => chunks.flat()
-    )
-  return Effect.succeed({
-    name: `openai:${model}`,
-    dimension,
-    embed: (text) => Effect.map(embedMany([text]), (vectors) => vectors[0]!),
-    embedMany
+  return Effect.map(client, (getClient) => {
+    const embedMany = (texts: ReadonlyArray<string>) =>
+      Effect.flatMap(getClient, (sdk) =>
+        Effect.map(
+          Effect.forEach(
+            Array.from({ length: Math.ceil(texts.length / BATCH) }, (_, index) =>
+              texts.slice(index * BATCH, (index + 1) * BATCH)
+            ),
+            (batch) => request(sdk, batch)
+          ),
+          (chunks) => chunks.flat()
+        )
+      )
+    return {
+      name: `openai:${model}`,
+      dimension,
+      embed: (text: string) => Effect.map(embedMany([text]), (vectors) => vectors[0]!),
+      embedMany
+    } satisfies EmbedderShape
   })
 }
 

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Either, Layer, Schema } from "effect"
+import { Effect, Either, Layer, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import * as Weights from "../routers/Weights.ts"
@@ -37,8 +37,11 @@ export interface StaticModel {
   readonly name: string
   readonly dimension: number
   readonly tokenizer: SentencePieceTokenizer.SentencePieceTokenizer
-  /** vocabulary × dimension, row-major. */
-  readonly tokens: Float32Array
+  /**
+   * vocabulary × dimension, row-major: float32 values, or float16 bits (the shipped weights), which
+   * `weightedMean` decodes one row per token so that loading does not decode 4 M values.
+   */
+  readonly tokens: Float32Array | Uint16Array
   readonly tokenWeights: Float32Array
   /** Added to the weighted mean before normalising (from the corpus-tuning step), if any. */
   readonly bias?: Float32Array
@@ -53,17 +56,32 @@ export interface StaticModel {
 export const weightedMean = (model: StaticModel, text: string): Float32Array => {
   const { dimension, tokens, tokenWeights } = model
   const out = new Float32Array(dimension)
+  const half = tokens instanceof Uint16Array ? Weights.halfToFloatTable() : undefined
   let total = 0
-  for (const id of model.tokenizer.encode(text)) {
+  const ids = model.tokenizer.encodeShared(text)
+  for (let position = 0; position < ids.length; position++) {
+    const id = ids[position]!
     const weight = tokenWeights[id] ?? 0
     if (weight === 0) continue
     total += weight
     const offset = id * dimension
-    for (let index = 0; index < dimension; index++) out[index]! += weight * tokens[offset + index]!
+    if (half === undefined) {
+      for (let index = 0; index < dimension; index++) out[index]! += weight * tokens[offset + index]!
+    } else {
+      for (let index = 0; index < dimension; index++) out[index]! += weight * half[tokens[offset + index]!]!
+    }
   }
   if (total > 0) for (let index = 0; index < dimension; index++) out[index]! /= total
   return out
 }
+
+/**
+ * The token vectors as float32 values (decoding float16 bits if the model holds them).
+ *
+ * @since 0.1.0
+ */
+export const tokenVectors = (model: StaticModel): Float32Array =>
+  model.tokens instanceof Uint16Array ? Weights.decodeHalfBits(model.tokens) : model.tokens
 
 /**
  * Embeds a text with a static model (pure, synchronous).
@@ -95,8 +113,34 @@ export const fromModel = (model: StaticModel): EmbedderShape => ({
   embedMany: (texts) => Effect.sync(() => texts.map((text) => embedText(model, text)))
 })
 
-// USE-lite's vocabulary has a few user-defined symbols whose score is null: SentencePiece treats them as 0.
-const Vocabulary = Schema.Array(Schema.Tuple(Schema.String, Schema.NullOr(Schema.Number)))
+// The vocabulary file: a JSON array of [piece, score] pairs. USE-lite's vocabulary has a few
+// user-defined symbols whose score is null: SentencePiece treats them as 0. Checked with a plain loop
+// rather than a Schema: decoding 8,000 tuples through Schema costs a cold start 25 ms or more.
+const decodeVocabulary = (text: string): Either.Either<ReadonlyArray<readonly [string, number]>, string> => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    return Either.left(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (!Array.isArray(parsed)) return Either.left("expected a JSON array of [piece, score] pairs")
+  const pieces: Array<readonly [string, number]> = []
+  for (let index = 0; index < parsed.length; index++) {
+    const entry: unknown = parsed[index]
+    if (
+      !Array.isArray(entry) ||
+      entry.length !== 2 ||
+      typeof entry[0] !== "string" ||
+      !(entry[1] === null || (typeof entry[1] === "number" && Number.isFinite(entry[1])))
+    ) {
+      return Either.left(
+        `[${index}]: expected [piece: string, score: number | null], got ${JSON.stringify(entry)}`
+      )
+    }
+    pieces.push([entry[0], entry[1] ?? 0])
+  }
+  return Either.right(pieces)
+}
 
 const corrupt = (path: string, message: string, cause?: unknown) =>
   new EmbeddingError({ reason: "CorruptWeights", message: `static embedder ${path}: ${message}`, cause })
@@ -107,14 +151,16 @@ const corrupt = (path: string, message: string, cause?: unknown) =>
  * @since 0.1.0
  */
 export const load = Effect.fn("StaticEmbedder.load")(function* (manifestPath: string = shippedManifestPath) {
-  const weights = yield* Effect.mapError(Weights.loadWeights(manifestPath), (error) =>
-    error.reason === "Missing"
-      ? new EmbeddingError({
-          reason: "LoadFailed",
-          message: `static embedder: ${error.message}`,
-          cause: error
-        })
-      : corrupt(manifestPath, error.message, error)
+  const weights = yield* Effect.mapError(
+    Weights.loadWeights(manifestPath, { keepFloat16: ["tokens"] }),
+    (error) =>
+      error.reason === "Missing"
+        ? new EmbeddingError({
+            reason: "LoadFailed",
+            message: `static embedder: ${error.message}`,
+            cause: error
+          })
+        : corrupt(manifestPath, error.message, error)
   )
   if (weights.manifest.router !== "static-embedder") {
     return yield* corrupt(manifestPath, `manifest is for "${weights.manifest.router}", not "static-embedder"`)
@@ -133,16 +179,23 @@ export const load = Effect.fn("StaticEmbedder.load")(function* (manifestPath: st
       })
   }).pipe(
     Effect.flatMap((text) => {
-      const decoded = Schema.decodeUnknownEither(Schema.parseJson(Vocabulary))(text)
+      const decoded = decodeVocabulary(text)
       return Either.isLeft(decoded)
-        ? Effect.fail(corrupt(vocabularyPath, decoded.left.message, decoded.left))
+        ? Effect.fail(corrupt(vocabularyPath, decoded.left))
         : Effect.succeed(decoded.right)
     })
   )
-  const shape = weights.tensors.get("tokens")?.shape ?? []
+  const shape = (weights.halfTensors.get("tokens") ?? weights.tensors.get("tokens"))?.shape ?? []
   const dimension = shape[1] ?? 0
-  const tokens = yield* Effect.mapError(Weights.tensor(weights, "tokens", [vocabulary.length, -1]), (error) =>
-    corrupt(manifestPath, error.message, error)
+  const tokens: Float32Array | Uint16Array = yield* Effect.mapError(
+    Effect.flatMap(
+      Weights.halfTensor(weights, "tokens", [vocabulary.length, -1]),
+      (bits): Effect.Effect<Float32Array | Uint16Array, Weights.WeightsError> =>
+        Option.isSome(bits)
+          ? Effect.succeed(bits.value)
+          : Weights.tensor(weights, "tokens", [vocabulary.length, -1])
+    ),
+    (error) => corrupt(manifestPath, error.message, error)
   )
   const tokenWeights = yield* Effect.mapError(
     Weights.tensor(weights, "tokenWeights", [vocabulary.length]),
@@ -158,10 +211,7 @@ export const load = Effect.fn("StaticEmbedder.load")(function* (manifestPath: st
     ...(bias === undefined ? {} : { bias }),
     name: typeof weights.manifest.embedder === "string" ? weights.manifest.embedder : NAME,
     dimension,
-    tokenizer: SentencePieceTokenizer.make(
-      vocabulary.map(([piece, score]) => [piece, score ?? 0] as const),
-      typeof reserved === "number" ? reserved : 6
-    ),
+    tokenizer: SentencePieceTokenizer.make(vocabulary, typeof reserved === "number" ? reserved : 6),
     tokens,
     tokenWeights
   } satisfies StaticModel

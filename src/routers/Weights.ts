@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect, Either, Schema } from "effect"
+import { Data, Effect, Either, Option, Schema } from "effect"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { packagePath } from "../PackagePaths.ts"
@@ -78,6 +78,15 @@ export interface LoadedWeights {
     string,
     { readonly shape: ReadonlyArray<number>; readonly data: Float32Array }
   >
+  /**
+   * The float16 tensors that `loadWeights` was asked to keep undecoded (`keepFloat16`), as their
+   * raw bits: a consumer that reads a few rows per call (the static embedder reads one row per
+   * token of a prompt) decodes them with `halfToFloatTable` and skips decoding megabytes at start.
+   */
+  readonly halfTensors: ReadonlyMap<
+    string,
+    { readonly shape: ReadonlyArray<number>; readonly bits: Uint16Array }
+  >
 }
 
 /**
@@ -112,7 +121,18 @@ let halfTable: Float32Array | undefined
 export const halfToFloatTable = (): Float32Array => {
   if (halfTable === undefined) {
     halfTable = new Float32Array(65536)
-    for (let half = 0; half < 65536; half++) halfTable[half] = halfToFloat(half)
+    // Normal numbers, infinities and NaNs by moving bits (fast); the 2,046 subnormals by arithmetic.
+    const bits = new Uint32Array(halfTable.buffer)
+    for (let half = 0; half < 65536; half++) {
+      const exponent = (half >> 10) & 0x1f
+      if (exponent === 0) {
+        halfTable[half] = halfToFloat(half)
+      } else {
+        const sign = (half & 0x8000) << 16
+        const fraction = (half & 0x3ff) << 13
+        bits[half] = sign | ((exponent === 0x1f ? 0xff : exponent - 15 + 127) << 23) | fraction
+      }
+    }
   }
   return halfTable
 }
@@ -140,6 +160,66 @@ export const floatToHalf = (value: number): number => {
   return rounded
 }
 
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/**
+ * Decodes one little-endian tensor to float32, or `undefined` if it holds a NaN or an infinity.
+ * A plain loop over typed-array views when the bytes are aligned (the common case: the shipped
+ * embedder's 4 M half-precision values decode in a few milliseconds), a `DataView` otherwise.
+ */
+const decodeTensor = (
+  buffer: Buffer,
+  offset: number,
+  count: number,
+  dtype: "float32" | "float16"
+): Float32Array | undefined => {
+  const start = buffer.byteOffset + offset
+  const data = new Float32Array(count)
+  if (dtype === "float32") {
+    if (littleEndian && start % 4 === 0) {
+      data.set(new Float32Array(buffer.buffer, start, count))
+    } else {
+      const view = new DataView(buffer.buffer, start, count * 4)
+      for (let index = 0; index < count; index++) data[index] = view.getFloat32(index * 4, true)
+    }
+    for (let index = 0; index < count; index++) {
+      const value = data[index]!
+      if (value - value !== 0) return undefined // NaN or ±Infinity
+    }
+    return data
+  }
+  const table = halfToFloatTable()
+  // Exponent bits all set: an infinity or a NaN.
+  let special = 0
+  if (littleEndian && start % 2 === 0) {
+    const halves = new Uint16Array(buffer.buffer, start, count)
+    for (let index = 0; index < count; index++) {
+      const half = halves[index]!
+      special |= Number((half & 0x7c00) === 0x7c00)
+      data[index] = table[half]!
+    }
+  } else {
+    const view = new DataView(buffer.buffer, start, count * 2)
+    for (let index = 0; index < count; index++) {
+      const half = view.getUint16(index * 2, true)
+      special |= Number((half & 0x7c00) === 0x7c00)
+      data[index] = table[half]!
+    }
+  }
+  return special === 0 ? data : undefined
+}
+
+/** The raw bits of a float16 tensor (a copy, aligned), or `undefined` if it holds a NaN or an infinity. */
+const halfBits = (buffer: Buffer, offset: number, count: number): Uint16Array | undefined => {
+  const bits = new Uint16Array(count)
+  new Uint8Array(bits.buffer).set(buffer.subarray(offset, offset + count * 2))
+  if (!littleEndian)
+    for (let index = 0; index < count; index++) bits[index] = buffer.readUInt16LE(offset + index * 2)
+  let special = 0
+  for (let index = 0; index < count; index++) special |= Number((bits[index]! & 0x7c00) === 0x7c00)
+  return special === 0 ? bits : undefined
+}
+
 const elementCount = (shape: ReadonlyArray<number>) => shape.reduce((product, size) => product * size, 1)
 
 /**
@@ -148,7 +228,13 @@ const elementCount = (shape: ReadonlyArray<number>) => shape.reduce((product, si
  *
  * @since 0.1.0
  */
-export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestPath: string) {
+export const loadWeights = Effect.fn("Weights.loadWeights")(function* (
+  manifestPath: string,
+  options?: {
+    /** float16 tensors to keep as raw bits in `halfTensors` instead of decoding them. */
+    readonly keepFloat16?: ReadonlyArray<string>
+  }
+) {
   const text = yield* Effect.try({
     try: () => readFileSync(manifestPath, "utf8"),
     catch: (cause) =>
@@ -181,6 +267,8 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestP
       })
   })
   const tensors = new Map<string, { shape: ReadonlyArray<number>; data: Float32Array }>()
+  const halfTensors = new Map<string, { shape: ReadonlyArray<number>; bits: Uint16Array }>()
+  const keep = new Set(options?.keepFloat16 ?? [])
   for (const [name, entry] of Object.entries(manifest.tensors)) {
     const count = elementCount(entry.shape)
     const bytes = count * (entry.dtype === "float32" ? 4 : 2)
@@ -191,24 +279,21 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (manifestP
         message: `tensor "${name}" (${entry.shape.join("×")} ${entry.dtype} at byte ${entry.offset}) runs past the end of ${binaryPath} (${buffer.byteLength} bytes): the file is truncated or does not belong to this manifest`
       })
     }
-    const view = new DataView(buffer.buffer, buffer.byteOffset + entry.offset, bytes)
-    const data = new Float32Array(count)
-    if (entry.dtype === "float32") {
-      for (let index = 0; index < count; index++) data[index] = view.getFloat32(index * 4, true)
-    } else {
-      const table = halfToFloatTable()
-      for (let index = 0; index < count; index++) data[index] = table[view.getUint16(index * 2, true)]!
-    }
-    if (data.some((value) => !Number.isFinite(value))) {
+    const kept = entry.dtype === "float16" && keep.has(name)
+    const data = kept
+      ? halfBits(buffer, entry.offset, count)
+      : decodeTensor(buffer, entry.offset, count, entry.dtype)
+    if (data === undefined) {
       return yield* new WeightsError({
         path: binaryPath,
         reason: "Corrupt",
         message: `tensor "${name}" in ${binaryPath} contains NaN or infinite values`
       })
     }
-    tensors.set(name, { shape: entry.shape, data })
+    if (data instanceof Uint16Array) halfTensors.set(name, { shape: entry.shape, bits: data })
+    else tensors.set(name, { shape: entry.shape, data })
   }
-  return { path: manifestPath, manifest, tensors } satisfies LoadedWeights
+  return { path: manifestPath, manifest, tensors, halfTensors } satisfies LoadedWeights
 })
 
 /**
@@ -221,30 +306,70 @@ export const tensor = (
   name: string,
   shape: ReadonlyArray<number>
 ): Effect.Effect<Float32Array, WeightsError> => {
+  const half = weights.halfTensors.get(name)
+  if (half !== undefined) {
+    return Effect.as(checkShape(weights, name, half.shape, shape), decodeHalfBits(half.bits))
+  }
   const found = weights.tensors.get(name)
-  if (found === undefined) {
-    return Effect.fail(
-      new WeightsError({
-        path: weights.path,
-        reason: "ShapeMismatch",
-        message: `weights ${weights.path} have no tensor "${name}"`
-      })
-    )
-  }
-  const matches =
-    found.shape.length === shape.length &&
-    shape.every((size, index) => size === -1 || size === found.shape[index])
-  if (!matches) {
-    return Effect.fail(
-      new WeightsError({
-        path: weights.path,
-        reason: "ShapeMismatch",
-        message: `tensor "${name}" in ${weights.path} has shape [${found.shape.join(", ")}], expected [${shape.map((size) => (size === -1 ? "*" : size)).join(", ")}]`
-      })
-    )
-  }
-  return Effect.succeed(found.data)
+  return found === undefined
+    ? Effect.fail(missingTensor(weights, name))
+    : Effect.as(checkShape(weights, name, found.shape, shape), found.data)
 }
+
+/**
+ * A tensor kept as float16 bits (see `keepFloat16`), checking it exists and has the expected shape;
+ * `Option.none()` if the tensor exists but was decoded (stored as float32, or not asked to be kept).
+ *
+ * @since 0.1.0
+ */
+export const halfTensor = (
+  weights: LoadedWeights,
+  name: string,
+  shape: ReadonlyArray<number>
+): Effect.Effect<Option.Option<Uint16Array>, WeightsError> => {
+  const half = weights.halfTensors.get(name)
+  if (half !== undefined)
+    return Effect.as(checkShape(weights, name, half.shape, shape), Option.some(half.bits))
+  const found = weights.tensors.get(name)
+  return found === undefined
+    ? Effect.fail(missingTensor(weights, name))
+    : Effect.as(checkShape(weights, name, found.shape, shape), Option.none())
+}
+
+/**
+ * Decodes float16 bits to float32 values.
+ *
+ * @since 0.1.0
+ */
+export const decodeHalfBits = (bits: Uint16Array): Float32Array => {
+  const table = halfToFloatTable()
+  const data = new Float32Array(bits.length)
+  for (let index = 0; index < bits.length; index++) data[index] = table[bits[index]!]!
+  return data
+}
+
+const missingTensor = (weights: LoadedWeights, name: string) =>
+  new WeightsError({
+    path: weights.path,
+    reason: "ShapeMismatch",
+    message: `weights ${weights.path} have no tensor "${name}"`
+  })
+
+const checkShape = (
+  weights: LoadedWeights,
+  name: string,
+  actual: ReadonlyArray<number>,
+  expected: ReadonlyArray<number>
+): Effect.Effect<void, WeightsError> =>
+  actual.length === expected.length && expected.every((size, index) => size === -1 || size === actual[index])
+    ? Effect.void
+    : Effect.fail(
+        new WeightsError({
+          path: weights.path,
+          reason: "ShapeMismatch",
+          message: `tensor "${name}" in ${weights.path} has shape [${actual.join(", ")}], expected [${expected.map((size) => (size === -1 ? "*" : size)).join(", ")}]`
+        })
+      )
 
 /**
  * Writes a manifest and its binary file (tensors concatenated in the given order).

@@ -37,7 +37,7 @@ describe("SentencePieceTokenizer", () => {
   })
 })
 
-const writeStatic = (dir: string) =>
+const writeStatic = (dir: string, dtype: "float16" | "float32" = "float16") =>
   Effect.gen(function* () {
     writeFileSync(
       join(dir, "s.vocab.json"),
@@ -56,7 +56,7 @@ const writeStatic = (dir: string) =>
         extra: { vocabulary: "s.vocab.json", reservedTokens: 1 }
       },
       [
-        { name: "tokens", shape: [8, 2], data: tokens, dtype: "float16" },
+        { name: "tokens", shape: [8, 2], data: tokens, dtype },
         { name: "tokenWeights", shape: [8], data: weights }
       ]
     )
@@ -75,6 +75,41 @@ describe("StaticEmbedder", () => {
       expect(vector[0]).toBeCloseTo(1 / Math.sqrt(10), 6)
       expect(vector[1]).toBeCloseTo(3 / Math.sqrt(10), 6)
       expect(Array.from(yield* embedder.embed("xyz"))).toEqual([0, 0])
+    })
+  )
+
+  it.effect("float16 token vectors stay undecoded and embed exactly as their float32 values do", () =>
+    Effect.gen(function* () {
+      const halfDir = mkdtempSync(join(tmpdir(), "static-"))
+      const fullDir = mkdtempSync(join(tmpdir(), "static-"))
+      yield* writeStatic(halfDir, "float16")
+      yield* writeStatic(fullDir, "float32")
+      const half = yield* StaticEmbedder.load(join(halfDir, "s.json"))
+      const full = yield* StaticEmbedder.load(join(fullDir, "s.json"))
+      expect(half.tokens).toBeInstanceOf(Uint16Array)
+      expect(full.tokens).toBeInstanceOf(Float32Array)
+      expect(Array.from(StaticEmbedder.tokenVectors(half))).toEqual(Array.from(full.tokens))
+      for (const text of ["hello world", "world world hello", "hellooo", "nothing known"]) {
+        expect(Array.from(StaticEmbedder.embedText(half, text))).toEqual(
+          Array.from(StaticEmbedder.embedText(full, text))
+        )
+      }
+    })
+  )
+
+  it.effect("a malformed vocabulary entry is named by its index", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "static-"))
+      yield* writeStatic(dir)
+      const entries: Array<unknown> = vocabulary.map(([piece, score]) => [piece, score])
+      entries[5] = ["▁", "high"]
+      writeFileSync(join(dir, "s.vocab.json"), JSON.stringify(entries))
+      const exit = yield* Effect.exit(StaticEmbedder.make(join(dir, "s.json")))
+      const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      expect(error?.reason).toBe("CorruptWeights")
+      expect(error?.message).toMatch(
+        /s\.vocab\.json: \[5\]: expected \[piece: string, score: number \| null\]/
+      )
     })
   )
 

@@ -61,4 +61,42 @@ describe("Weights", () => {
       expect(failure(yield* Effect.exit(Weights.loadWeights(join(dir, "gone.json"))))?.reason).toBe("Missing")
     })
   )
+
+  it("the half-precision lookup table agrees with the arithmetic decoder on all 65,536 values", () => {
+    const table = Weights.halfToFloatTable()
+    let mismatches = 0
+    for (let half = 0; half < 65536; half++) {
+      const expected = Weights.halfToFloat(half)
+      const actual = table[half]!
+      if (!(Object.is(actual, expected) || (Number.isNaN(actual) && Number.isNaN(expected)))) mismatches++
+    }
+    expect(mismatches).toBe(0)
+  })
+
+  it.effect("rejects tensors holding NaN or infinities, in both precisions and at unaligned offsets", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "weights-"))
+      for (const dtype of ["float32", "float16"] as const) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const path = join(dir, `${dtype}-${bad}.json`)
+          // A one-element float16 tensor first puts the next one at an odd multiple of 2 bytes.
+          yield* Weights.saveWeights(path, { router: "knn" }, [
+            { name: "pad", shape: [1], data: [1], dtype: "float16" },
+            { name: "x", shape: [5], data: [1, 2, bad, 4, 5], dtype }
+          ])
+          const error = failure(yield* Effect.exit(Weights.loadWeights(path)))
+          expect(error?.reason).toBe("Corrupt")
+          expect(error?.message).toMatch(/"x".*NaN or infinite/)
+        }
+        const path = join(dir, `${dtype}-fine.json`)
+        yield* Weights.saveWeights(path, { router: "knn" }, [
+          { name: "pad", shape: [1], data: [1], dtype: "float16" },
+          { name: "x", shape: [4], data: [1.5, -2, 65504, 2 ** -20], dtype }
+        ])
+        const loaded = yield* Weights.loadWeights(path)
+        // 2^-20 is a float16 subnormal: exact in both precisions.
+        expect(Array.from(yield* Weights.tensor(loaded, "x", [4]))).toEqual([1.5, -2, 65504, 2 ** -20])
+      }
+    })
+  )
 })
