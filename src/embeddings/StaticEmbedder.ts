@@ -58,7 +58,7 @@ export const weightedMean = (model: StaticModel, text: string): Float32Array => 
   const out = new Float32Array(dimension)
   const half = tokens instanceof Uint16Array ? Weights.halfToFloatTable() : undefined
   let total = 0
-  const ids = model.tokenizer.encodeShared(text)
+  const ids = model.tokenizer.encode(text)
   for (let position = 0; position < ids.length; position++) {
     const id = ids[position]!
     const weight = tokenWeights[id] ?? 0
