@@ -4,8 +4,17 @@
  *
  * @since 0.1.0
  */
-import { calcPrice } from "@pydantic/genai-prices"
+import type { calcPrice as CalcPrice } from "@pydantic/genai-prices"
+import { createRequire } from "node:module"
 import type { Deployment } from "../core/Deployment.ts"
+
+// The table is loaded on first use (synchronously: it is plain JavaScript), so that a config whose
+// deployments all give their prices never pays the 15–30 ms it takes to load.
+let calcPrice: typeof CalcPrice | undefined
+const priceTable = (): typeof CalcPrice =>
+  (calcPrice ??= (
+    createRequire(import.meta.url)("@pydantic/genai-prices") as { readonly calcPrice: typeof CalcPrice }
+  ).calcPrice)
 
 /**
  * USD per token, and where the figure came from.
@@ -24,8 +33,8 @@ const fromTable = (model: string): TokenPrices | undefined => {
   if (tableCache.has(model)) return tableCache.get(model)
   const million = 1_000_000
   // The table prices a usage; pricing one million of each gives the per-token rates.
-  const input = calcPrice({ input_tokens: million, output_tokens: 0 }, model)
-  const output = calcPrice({ input_tokens: 0, output_tokens: million }, model)
+  const input = priceTable()({ input_tokens: million, output_tokens: 0 }, model)
+  const output = priceTable()({ input_tokens: 0, output_tokens: million }, model)
   const prices =
     input === null || output === null
       ? undefined
