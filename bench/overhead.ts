@@ -12,7 +12,7 @@
  */
 import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
@@ -25,6 +25,7 @@ import * as KnnRouter from "../src/routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../src/routers/MatrixFactorizationRouter.ts"
 import * as RouterRegistry from "../src/routers/RouterRegistry.ts"
 import * as SimilarityWeightedRouter from "../src/routers/SimilarityWeightedRouter.ts"
+import { packagePath } from "../src/PackagePaths.ts"
 import { repositoryRoot, startProcess, tsxArgs } from "./childProcess.ts"
 import type { DecisionRow } from "./decisionOverhead.ts"
 import { decisionCost, embedderCost, routerCase, strategyCases } from "./decisionOverhead.ts"
@@ -84,11 +85,19 @@ export interface OverheadResults {
 
 const RATES = [100, 500, 1_000, 2_000]
 
-/** Routers with shipped weights; timed with every embedder (all are 512-d, so the shipped weights fit). */
-const TRAINED_ROUTERS = ["mf", "knn", "sw_ranking", "classifier"]
+/** Routers with shipped weights (weights/<router>-default.json), each timed with its own embedder. */
+const SHIPPED_ROUTERS = ["mf", "knn", "knn_ridge", "sw_ranking", "classifier"]
 
-/** The embedder the shipped weights were trained with. */
-const DEFAULT_EMBEDDER = "static"
+/** Routers also fitted on arena-bench-v1 with each embedder that has no shipped weights, and timed. */
+const FITTED_ROUTERS = ["mf", "knn", "sw_ranking", "classifier"]
+
+/** The embedder a shipped router uses: the one its manifest names. */
+const shippedEmbedder = (router: string): string => {
+  const manifest = JSON.parse(readFileSync(packagePath("weights", `${router}-default.json`), "utf8")) as {
+    readonly embedder?: unknown
+  }
+  return typeof manifest.embedder === "string" ? manifest.embedder : "static"
+}
 
 /**
  * A trained router for an embedder without shipped weights: fitted on arena-bench-v1 embedded with
@@ -178,10 +187,18 @@ const runDecision = (options: OverheadOptions, say: (message: string) => void) =
     const rows: Array<DecisionRow> = []
     const loadMs: Record<string, number> = {}
     const notes: Array<string> = []
-    const routers: Array<{ readonly router: ResolvedRouter; readonly embedder: EmbedderShape | undefined }> =
-      []
+    const routers: Array<{ readonly router: ResolvedRouter; readonly embedder: string | undefined }> = []
     for (const name of ["random", "token-count", "keyword"])
       routers.push({ router: yield* RouterRegistry.makeRouter(name), embedder: undefined })
+    for (const router of SHIPPED_ROUTERS) {
+      const started = performance.now()
+      const embedder = shippedEmbedder(router)
+      routers.push({ router: yield* RouterRegistry.makeRouter(router), embedder })
+      loadMs[`${router} router, shipped weights (loads its own ${embedder} embedder)`] = Math.round(
+        performance.now() - started
+      )
+    }
+    const shippedEmbedders = new Set(SHIPPED_ROUTERS.map(shippedEmbedder))
     const embedders: Array<EmbedderShape> = []
     for (const name of options.embedders ?? ["static", "hashing", "use-lite"]) {
       const started = performance.now()
@@ -189,22 +206,19 @@ const runDecision = (options: OverheadOptions, say: (message: string) => void) =
       yield* embedder.embed("warm up")
       loadMs[`embedder ${name}`] = Math.round(performance.now() - started)
       embedders.push(embedder)
-      for (const router of TRAINED_ROUTERS) {
+      // Shipped weights already cover this embedder: nothing to fit.
+      if (shippedEmbedders.has(embedder.name)) continue
+      for (const router of FITTED_ROUTERS) {
         const routerStarted = performance.now()
-        const built =
-          name === DEFAULT_EMBEDDER
-            ? yield* RouterRegistry.makeRouter(router)
-            : yield* Effect.orElseSucceed(fittedOnArena(router, embedder), () => undefined)
+        const built = yield* Effect.orElseSucceed(fittedOnArena(router, embedder), () => undefined)
         if (built === undefined) {
           notes.push(`router ${router} with embedder ${name}: no weights for this embedder, not timed`)
           continue
         }
-        routers.push({ router: built, embedder })
-        loadMs[
-          name === DEFAULT_EMBEDDER
-            ? `${router} router, shipped weights (loads its own ${name} embedder)`
-            : `${router} router fitted on arena with ${name}`
-        ] = Math.round(performance.now() - routerStarted)
+        routers.push({ router: built, embedder: embedder.name })
+        loadMs[`${router} router fitted on arena with ${name}`] = Math.round(
+          performance.now() - routerStarted
+        )
       }
     }
     const memory = process.memoryUsage()
@@ -217,7 +231,7 @@ const runDecision = (options: OverheadOptions, say: (message: string) => void) =
       rows.push(yield* embedderCost(embedder, prompts, budget))
     }
     for (const { embedder, router } of routers) {
-      say(`decision: ${router.name}${embedder === undefined ? "" : ` (${embedder.name})`}`)
+      say(`decision: ${router.name}${embedder === undefined ? "" : ` (${embedder})`}`)
       rows.push(yield* decisionCost(routerCase(router, embedder), prompts, budget))
     }
     return {

@@ -3,19 +3,21 @@
  * (`src/evaluation/QualityBenchmark.run`: loaders, metrics, out-of-fold scoring, every router and
  * trainer), reshaped here for the table, the JSON, the per-prompt score files and the plots.
  *
- * Embeddings are computed once per (embedder, benchmark) and cached under `.cache/embeddings/`.
+ * The trained routers of each (embedder, benchmark) run in worker processes, one per core
+ * (`qualityWorkers.ts`), with the numbers of a one-process run. Embeddings are computed once per
+ * (embedder, benchmark) and cached under `.cache/embeddings/`.
  * USE-lite on MMLU (14k prompts, about half an hour on 2 cores) only runs when its cache exists or
  * when asked (`slowEmbeddings`), so that a clean clone finishes in minutes.
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { existsSync } from "node:fs"
-import { cpus, loadavg } from "node:os"
+import { availableParallelism, cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import type { EmbedderShape, EmbeddingError } from "../src/embeddings/Embedder.ts"
 import { makeEmbedder } from "../src/embeddings/EmbedderRegistry.ts"
-import type { BenchmarkName, DatasetError } from "../src/evaluation/Datasets.ts"
+import type { Benchmark, BenchmarkName, DatasetError } from "../src/evaluation/Datasets.ts"
 import { defaultDataDir, loadBenchmark } from "../src/evaluation/Datasets.ts"
 import { defaultCacheDir } from "../src/evaluation/EmbeddingStore.ts"
 import * as QualityBenchmark from "../src/evaluation/QualityBenchmark.ts"
@@ -24,6 +26,8 @@ import * as RandomRouter from "../src/routers/RandomRouter.ts"
 import type { RouterError } from "../src/routers/WinRateRouter.ts"
 import type { BenchmarkResult, QualityResults, RouterResult } from "./qualityResults.ts"
 import { thin } from "./qualityResults.ts"
+import type { QualityUnit, QualityWorkerError } from "./qualityWorkers.ts"
+import { runUnits } from "./qualityWorkers.ts"
 
 export * from "./qualityResults.ts"
 
@@ -39,7 +43,7 @@ export const BENCHMARKS: ReadonlyArray<BenchmarkName> = ["mt-bench", "gsm8k", "a
  *
  * @since 0.1.0
  */
-export const EMBEDDERS: ReadonlyArray<string> = ["static", "hashing", "use-lite"]
+export const EMBEDDERS: ReadonlyArray<string> = ["static", "hashing", "static+hashing", "use-lite"]
 
 /**
  * Embedders too slow to run on a large uncached benchmark by default.
@@ -77,6 +81,8 @@ export interface QualityOptions {
   readonly cacheDir?: string
   /** Embed with slow embedders even when nothing is cached (USE-lite on MMLU: ~30 min). */
   readonly slowEmbeddings?: boolean
+  /** Processes computing trained routers at once (default: the machine's cores; 1: all in this one). */
+  readonly workers?: number
   readonly onProgress?: (message: string) => void
 }
 
@@ -96,15 +102,41 @@ const fromRouterResult = (
 })
 
 /**
- * Runs the benchmark through `QualityBenchmark.run`, one benchmark at a time (so that a slow
- * embedder can be left out where it is not cached), and adds the random router's seed-0 win rates
- * (for the score files and the plot; its metrics are the 10-seed average).
+ * The units a parallel run is split into: for each embedder, MT Bench with arena (MT Bench trains on
+ * arena's embeddings, so one process writes them), and every other benchmark alone.
+ *
+ * @since 0.1.0
+ */
+export const planUnits = (
+  plan: ReadonlyArray<{ readonly benchmark: BenchmarkName; readonly embedders: ReadonlyArray<string> }>
+): Array<{ readonly embedder: string; readonly benchmarks: ReadonlyArray<BenchmarkName> }> => {
+  const embedders = [...new Set(plan.flatMap((entry) => entry.embedders))]
+  return embedders.flatMap((embedder) => {
+    const names = plan.filter((entry) => entry.embedders.includes(embedder)).map((entry) => entry.benchmark)
+    const together = names.filter((name) => name === "mt-bench" || name === "arena")
+    const alone = names.filter((name) => name !== "mt-bench" && name !== "arena")
+    return [
+      ...(together.length > 0 ? [{ embedder, benchmarks: together }] : []),
+      ...alone.map((name) => ({ embedder, benchmarks: [name] }))
+    ]
+  })
+}
+
+/**
+ * Runs the benchmark through `QualityBenchmark`, one benchmark at a time (so that a slow embedder
+ * can be left out where it is not cached), and adds the random router's seed-0 win rates (for the
+ * score files and the plot; its metrics are the 10-seed average).
+ *
+ * With `workers` > 1 (default: the machine's cores) the trained routers are computed in that many
+ * child processes at once, one (embedder, benchmark) unit each (`qualityWorkers.ts`), while this
+ * process scores the heuristics; the results are put back in the order of a sequential run and are
+ * identical to it (same data, seeds and folds). `workers: 1` runs everything in this process.
  *
  * @since 0.1.0
  */
 export const runQualityBench = (
   options: QualityOptions = {}
-): Effect.Effect<QualityResults, DatasetError | EmbeddingError | RouterError> =>
+): Effect.Effect<QualityResults, DatasetError | EmbeddingError | RouterError | QualityWorkerError> =>
   Effect.gen(function* () {
     const started = Date.now()
     const cpuStart = process.cpuUsage()
@@ -114,13 +146,19 @@ export const runQualityBench = (
     const seed = options.seed ?? 0
     const dataDir = options.dataDir ?? defaultDataDir
     const cacheDir = options.cacheDir ?? defaultCacheDir()
+    const trainers = options.trainers ?? Trainers.trainers
+    const embedderNames = options.embedders ?? EMBEDDERS
     const embedders: Array<EmbedderShape> = []
-    for (const name of options.embedders ?? EMBEDDERS) {
+    for (const name of embedderNames) {
       say(`loading embedder ${name}`)
       embedders.push(yield* makeEmbedder(name))
     }
     const arena = yield* loadBenchmark("arena", dataDir)
-    const results: Array<BenchmarkResult> = []
+    const benchmarks: Array<{
+      readonly benchmark: Benchmark
+      readonly usable: ReadonlyArray<EmbedderShape>
+      readonly skipped: BenchmarkResult["skipped"]
+    }> = []
     for (const name of options.benchmarks ?? BENCHMARKS) {
       const benchmark = name === "arena" ? arena : yield* loadBenchmark(name, dataDir)
       const skipped: Array<BenchmarkResult["skipped"][number]> = []
@@ -142,33 +180,110 @@ export const runQualityBench = (
         say(`${name}: skipping ${embedder.name} (embeddings not cached)`)
         return false
       })
+      benchmarks.push({ benchmark, usable, skipped })
+    }
+
+    // Trained routers in worker processes, when asked and when the trainers can be named there.
+    const workers = Math.max(1, Math.floor(options.workers ?? availableParallelism()))
+    const portable = trainers.every((trainer) => Trainers.trainers.includes(trainer))
+    const nameOf = (embedder: EmbedderShape) => embedderNames[embedders.indexOf(embedder)]!
+    const units =
+      workers > 1 && portable
+        ? planUnits(
+            benchmarks.map(({ benchmark, usable }) => ({
+              benchmark: benchmark.name,
+              embedders: usable.map(nameOf)
+            }))
+          ).map((unit): QualityUnit => ({
+            ...unit,
+            trainers: trainers.map((trainer) => trainer.name),
+            folds,
+            seed,
+            dataDir,
+            cacheDir
+          }))
+        : []
+    const itemCount = (name: BenchmarkName) =>
+      (name === "arena" ? arena : benchmarks.find(({ benchmark }) => benchmark.name === name)?.benchmark)
+        ?.items.length ?? 0
+    // Longest first: the trainers' cost grows with the square of the prompts (MMLU: about a minute
+    // per embedder); a slow embedder without a cache adds its embedding (USE-lite: ~0.05 s a prompt).
+    const cost = (unit: QualityUnit) =>
+      unit.benchmarks.reduce((sum, name) => {
+        const count = itemCount(name)
+        const slow = SLOW_EMBEDDERS.some((slowName) => unit.embedder.startsWith(slowName))
+        const cached = existsSync(
+          join(cacheDir, embedders[embedderNames.indexOf(unit.embedder)]!.name, `${name}.json`)
+        )
+        return sum + count * count * 3e-7 + (slow && !cached ? count * 0.05 : 0)
+      }, 0)
+    const pool =
+      units.length > 0
+        ? yield* Effect.fork(
+            runUnits(units, { workers: Math.min(workers, units.length), cost, onProgress: say })
+          )
+        : undefined
+    if (pool !== undefined) yield* Effect.yieldNow() // let the workers start before the heuristics
+
+    const reports: Array<{
+      readonly report: QualityBenchmark.BenchmarkReport
+      readonly skipped: BenchmarkResult["skipped"]
+    }> = []
+    for (const { benchmark, usable, skipped } of benchmarks) {
       const [report] = yield* QualityBenchmark.run({
         benchmarks: [benchmark],
         arena,
-        embedders: usable,
-        trainers: options.trainers ?? Trainers.trainers,
+        embedders: pool === undefined ? usable : [],
+        trainers,
         k: folds,
         seed,
+        cacheDir,
         onProgress: (message) => say(message)
       })
+      reports.push({ report: report!, skipped })
+    }
+    let workerCpuSeconds = 0
+    if (pool !== undefined) {
+      const outputs = yield* Fiber.join(pool)
+      workerCpuSeconds = outputs.reduce((sum, output) => sum + output.cpuSeconds, 0)
+      // Back in sequential order: per benchmark, heuristics, then each embedder's trainers.
+      reports.forEach(({ report }, position) => {
+        const { benchmark, usable } = benchmarks[position]!
+        const trained = usable.flatMap((embedder) => {
+          const index = units.findIndex(
+            (unit) => unit.embedder === nameOf(embedder) && unit.benchmarks.includes(benchmark.name)
+          )
+          const output = outputs[index]!.benchmarks.find((entry) => entry.benchmark === benchmark.name)!
+          return output.results.map((fields) => QualityBenchmark.trainedRouterResult(benchmark, fields))
+        })
+        reports[position] = {
+          ...reports[position]!,
+          report: { ...report, results: [...report.results, ...trained] }
+        }
+      })
+    }
+
+    const results: Array<BenchmarkResult> = []
+    for (const { report, skipped } of reports) {
+      const benchmark = benchmarks.find((entry) => entry.benchmark.name === report.benchmark)!.benchmark
       const random = yield* QualityBenchmark.evaluateRouter(benchmark, RandomRouter.make({ seed: 0 }))
-      const oracle = report!.oracle
+      const oracle = report.oracle
       const prompts = random.prompts.map((prompt) => prompt.prompt)
       results.push({
-        name,
+        name: benchmark.name,
         strongModel: benchmark.strongModel,
         weakModel: benchmark.weakModel,
         prompts,
         removedAsContaminated: benchmark.removedAsContaminated,
-        strongScore: report!.strongScore,
-        weakScore: report!.weakScore,
+        strongScore: report.strongScore,
+        weakScore: report.weakScore,
         routers: [
           fromRouterResult(random, {
-            seeds: report!.random.seeds,
-            routellm: { metrics: report!.random.routellm, curve: thin(random.evaluation.routellm.curve) },
-            exact: { metrics: report!.random.exact, curve: thin(random.evaluation.exact.curve, 201) }
+            seeds: report.random.seeds,
+            routellm: { metrics: report.random.routellm, curve: thin(random.evaluation.routellm.curve) },
+            exact: { metrics: report.random.exact, curve: thin(random.evaluation.exact.curve, 201) }
           }),
-          ...report!.results.map((result) => fromRouterResult(result)),
+          ...report.results.map((result) => fromRouterResult(result)),
           {
             router: "oracle",
             embedder: null,
@@ -182,6 +297,7 @@ export const runQualityBench = (
         skipped
       })
     }
+    const cpu = process.cpuUsage(cpuStart)
     return {
       generatedAt: new Date().toISOString(),
       folds,
@@ -189,7 +305,7 @@ export const runQualityBench = (
       protocols: PROTOCOLS,
       embeddingCache: cacheDir,
       durationSeconds: Math.round((Date.now() - started) / 1000),
-      cpuSeconds: Math.round((process.cpuUsage(cpuStart).user + process.cpuUsage(cpuStart).system) / 1e6),
+      cpuSeconds: Math.round((cpu.user + cpu.system) / 1e6 + workerCpuSeconds),
       machine: { cores: cpus().length, loadAverageStart, loadAverageEnd: loadavg()[0]! },
       benchmarks: results
     } satisfies QualityResults

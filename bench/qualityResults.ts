@@ -5,11 +5,12 @@
  *
  * @since 0.1.0
  */
-import { mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { BenchmarkName } from "../src/evaluation/Datasets.ts"
 import type { CurveMetrics, CurvePoint } from "../src/evaluation/Metrics.ts"
 import type { Protocol } from "../src/evaluation/QualityBenchmark.ts"
+import { packagePath } from "../src/PackagePaths.ts"
 
 /**
  * A curve point as stored in the results.
@@ -78,7 +79,10 @@ export interface QualityResults {
   readonly embeddingCache: string
   /** Wall time of the run. */
   readonly durationSeconds: number
-  /** CPU time of this process (user + system) during the run: the wall time on an idle machine is close to it. */
+  /**
+   * CPU time (user + system) of the run: this process and its worker processes. On an idle machine
+   * the wall time is close to it with one process, and close to it divided by the workers with more.
+   */
   readonly cpuSeconds: number
   /** The machine: cores and 1-minute load average at the start and end (other jobs share the cores). */
   readonly machine: {
@@ -120,17 +124,24 @@ export const resultName = (result: Pick<RouterResult, "router" | "embedder">): s
   result.embedder === null ? result.router : `${result.router}-${result.embedder}`
 
 /**
- * The embedder `llm-router score --router NAME` uses when none is given: its scores are also
- * written under the bare router name.
+ * The embedder `llm-router score --router NAME` uses when none is given: the one the router's
+ * shipped weights (`weights/<router>-default.json`) name. Its scores are also written under the bare
+ * router name. `undefined` for a router without shipped weights.
  *
  * @since 0.1.0
  */
-export const DEFAULT_EMBEDDER = "static"
+export const shippedEmbedder = (router: string): string | undefined => {
+  const path = packagePath("weights", `${router}-default.json`)
+  if (!existsSync(path)) return undefined
+  const manifest = JSON.parse(readFileSync(path, "utf8")) as { readonly embedder?: unknown }
+  return typeof manifest.embedder === "string" ? manifest.embedder : undefined
+}
 
 /**
  * Writes `DIR/<benchmark>/<router>.jsonl`: one `{ prompt, winRate }` line per evaluated prompt, in
  * benchmark order. Trained routers are written once per embedder as `<router>-<embedder>.jsonl`,
- * and as `<router>.jsonl` for the default embedder (what `llm-router score --router <router>` uses).
+ * and as `<router>.jsonl` for the embedder of its shipped weights (what `llm-router score --router
+ * <router>` uses).
  *
  * @since 0.1.0
  */
@@ -145,7 +156,7 @@ export const writeScores = (dir: string, results: QualityResults): void => {
           .map((prompt, index) => JSON.stringify({ prompt, winRate: router.winRates[index] }))
           .join("\n") + "\n"
       writeFileSync(join(folder, `${resultName(router)}.jsonl`), text)
-      if (router.embedder !== null && router.embedder.startsWith(DEFAULT_EMBEDDER))
+      if (router.embedder !== null && router.embedder === shippedEmbedder(router.router))
         writeFileSync(join(folder, `${router.router}.jsonl`), text)
     }
   }

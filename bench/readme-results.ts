@@ -246,6 +246,27 @@ export const overheadMarkdown = (overhead: OverheadFile, details?: OverheadDetai
   return lines.join("\n")
 }
 
+const StartupFile = Schema.Struct({
+  generatedAt: Schema.String,
+  node: Schema.String,
+  runs: Schema.Number,
+  machine: Schema.Struct({ loadAverageStart: Schema.Number, loadAverageEnd: Schema.Number }),
+  rows: Schema.Array(Schema.Struct({ name: Schema.String, medianMs: Schema.Number, p90Ms: Schema.Number }))
+})
+
+const startupMarkdown = (startup: typeof StartupFile.Type): string =>
+  [
+    "#### Start-up (`npx tsx bench/startup.ts --json bench/results/startup.json`)",
+    "",
+    markdownTable(
+      ["command", "median (ms)", "p90 (ms)"],
+      startup.rows.map((row) => [`\`${row.name}\``, String(row.medianMs), String(row.p90Ms)]),
+      1
+    ),
+    "",
+    `- ${startup.runs} runs each, interleaved, Node ${startup.node}, ${startup.generatedAt}; 1-minute load average ${fixed(startup.machine.loadAverageStart, 1)}–${fixed(startup.machine.loadAverageEnd, 1)}. The difference between the npx rows and the node rows is npm's own start-up (npx loads npm and reads the installed tree before it runs the command).`
+  ].join("\n")
+
 const readJson = <A, I>(schema: Schema.Schema<A, I>, path: string): Effect.Effect<A, Error> =>
   Effect.try({
     try: () => readFileSync(path, "utf8"),
@@ -274,6 +295,8 @@ export const readmeResults = (resultsDir: string): Effect.Effect<string, Error> 
     const lowDetails = existsSync(lowDetailsPath)
       ? yield* readJson(OverheadDetails, lowDetailsPath)
       : undefined
+    const startupPath = join(resultsDir, "startup.json")
+    const startup = existsSync(startupPath) ? yield* readJson(StartupFile, startupPath) : undefined
     const plot = relative(repositoryRoot, join(resultsDir, "quality-mt-bench.svg"))
     return [
       "## Results",
@@ -301,6 +324,7 @@ export const readmeResults = (resultsDir: string): Effect.Effect<string, Error> 
             "",
             `- Highest rate sustained without errors: ${(lowDetails?.highestSustainedRps ?? []).map((h) => `${h.name} ${h.stream ? "streaming" : "non-streaming"} ${h.rps === 0 ? "none of the rates" : `${h.rps} RPS`}`).join("; ")}.`
           ]),
+      ...(startup === undefined ? [] : ["", startupMarkdown(startup)]),
       ""
     ].join("\n")
   })

@@ -45,7 +45,7 @@ const program = Effect.gen(function* () {
     Route.threshold({
       router: mf,
       // Sends half of the arena-bench-v1 prompts to the strong side (`llm-router calibrate`).
-      threshold: 0.913,
+      threshold: 0.912,
       strong: Route.pipeline(
         [gpt4oAzure, gpt4oOpenAI],
         [Strategies.contextWindow(), Strategies.latencyBased()]

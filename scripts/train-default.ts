@@ -1,66 +1,96 @@
 /**
- * Trains the shipped default weights (weights/{mf,knn,sw_ranking,classifier}-default.*) on
- * arena-bench-v1 (300 prompts × 14 models) with the default embedder, choosing hyper-parameters on
- * validation splits of arena only, then records each router's held-out MT Bench figures in its
- * manifest (MT Bench is never trained on). Deterministic.
+ * Trains the shipped default weights (weights/{mf,knn,knn_ridge,sw_ranking,classifier}-default.*) on
+ * arena-bench-v1 (300 prompts × 14 models), choosing hyper-parameters on validation splits of arena
+ * only, then records each router's held-out MT Bench figures in its manifest (MT Bench is never
+ * trained on). Deterministic.
  *
- * Usage: npx tsx scripts/train-default.ts [--embedder static] [--mf-ranks 1,2,3]
+ * Embedders: `mf` uses `static+hashing`, the fast embedder that won the arena cross-validation of
+ * the MF router (10 × 5-fold, mean APGR over every model pair; see docs/quality-routers.md), and
+ * `knn_ridge` the same; the older routers keep `static`. `--embedder NAME` uses one embedder for
+ * every router.
+ *
+ * Usage: npx tsx scripts/train-default.ts [--embedder NAME] [--routers mf,knn_ridge] [--mf-ranks 1,2,3]
  */
 import { Effect } from "effect"
 import { join } from "node:path"
+import type { EmbedderShape } from "../src/embeddings/Embedder.ts"
 import { makeEmbedder } from "../src/embeddings/EmbedderRegistry.ts"
 import { loadArena, loadMtBench } from "../src/evaluation/Datasets.ts"
 import { embedWithCache } from "../src/evaluation/EmbeddingStore.ts"
 import { heldOutResult } from "../src/evaluation/QualityBenchmark.ts"
 import * as Trainers from "../src/evaluation/Trainers.ts"
 import * as ClassifierRouter from "../src/routers/ClassifierRouter.ts"
+import * as KnnRidgeRouter from "../src/routers/KnnRidgeRouter.ts"
 import * as KnnRouter from "../src/routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../src/routers/MatrixFactorizationRouter.ts"
 import * as SimilarityWeightedRouter from "../src/routers/SimilarityWeightedRouter.ts"
 import type { LogisticModel } from "../src/routers/Training.ts"
 import * as Weights from "../src/routers/Weights.ts"
 
-const index = process.argv.indexOf("--embedder")
-const embedderName = index >= 0 ? (process.argv[index + 1] ?? "static") : "static"
+const arg = (name: string) => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index >= 0 ? process.argv[index + 1] : undefined
+}
 const SEED = 0
-const ranksIndex = process.argv.indexOf("--mf-ranks")
-const mfRanks = ranksIndex >= 0 ? (process.argv[ranksIndex + 1] ?? "").split(",").map(Number) : undefined
-const trainers = Trainers.trainers.map((trainer) =>
-  trainer.name === "mf" && mfRanks !== undefined ? Trainers.matrixFactorization({ ranks: mfRanks }) : trainer
-)
+/** The default embedder of each router's shipped weights. */
+const defaultEmbedders: Readonly<Record<Trainers.Trainer["name"], string>> = {
+  mf: "static+hashing",
+  knn: "static",
+  knn_ridge: "static+hashing",
+  sw_ranking: "static",
+  classifier: "static"
+}
+const embedderOverride = arg("embedder")
+const only = arg("routers")?.split(",")
+const mfRanks = arg("mf-ranks")?.split(",").map(Number)
+const trainers = Trainers.trainers
+  .filter((trainer) => only === undefined || only.includes(trainer.name))
+  .map((trainer) =>
+    trainer.name === "mf" && mfRanks !== undefined
+      ? Trainers.matrixFactorization({ ranks: mfRanks })
+      : trainer
+  )
 
 const program = Effect.gen(function* () {
-  const embedder = yield* makeEmbedder(embedderName)
   const arena = yield* loadArena()
   const mtBench = yield* loadMtBench()
-  const arenaEmbeddings = yield* embedWithCache(
-    embedder,
-    "arena",
-    arena.items.map((item) => item.prompt)
-  )
-  const mtEmbeddings = yield* embedWithCache(
-    embedder,
-    "mt-bench",
-    mtBench.items.map((item) => item.prompt)
-  )
+  const embedders = new Map<string, EmbedderShape>()
+  const embeddingsOf = (name: string) =>
+    Effect.gen(function* () {
+      const embedder = embedders.get(name) ?? (yield* makeEmbedder(name))
+      embedders.set(name, embedder)
+      const arenaEmbeddings = yield* embedWithCache(
+        embedder,
+        "arena",
+        arena.items.map((item) => item.prompt)
+      )
+      const mtEmbeddings = yield* embedWithCache(
+        embedder,
+        "mt-bench",
+        mtBench.items.map((item) => item.prompt)
+      )
+      return { embedder, arenaEmbeddings, mtEmbeddings }
+    })
   const models = Trainers.modelsOf(arena.items)
-  const set = {
-    embeddings: arenaEmbeddings,
-    items: arena.items,
-    models,
-    strongModel: arena.strongModel,
-    weakModel: arena.weakModel,
-    seed: SEED
-  }
-  const training = {
-    data: "arena-bench-v1 (lmarena/arena-hard-auto ac4ad9a, 300 Chatbot Arena prompts, GPT-4 judge scores for 14 models)",
-    heldOutBenchmark:
-      "MT Bench (RouteLLM evals, 72 prompts after decontamination) — never used for training or model selection",
-    seed: SEED,
-    reproduce: `npx tsx scripts/train-default.ts --embedder ${embedderName}${mfRanks === undefined ? "" : ` --mf-ranks ${mfRanks.join(",")}`}`
-  }
   const dir = Weights.shippedWeightsDir
   for (const trainer of trainers) {
+    const embedderName = embedderOverride ?? defaultEmbedders[trainer.name]
+    const { embedder, arenaEmbeddings, mtEmbeddings } = yield* embeddingsOf(embedderName)
+    const set = {
+      embeddings: arenaEmbeddings,
+      items: arena.items,
+      models,
+      strongModel: arena.strongModel,
+      weakModel: arena.weakModel,
+      seed: SEED
+    }
+    const training = {
+      data: "arena-bench-v1 (lmarena/arena-hard-auto ac4ad9a, 300 Chatbot Arena prompts, GPT-4 judge scores for 14 models)",
+      heldOutBenchmark:
+        "MT Bench (RouteLLM evals, 72 prompts after decontamination) — never used for training or model selection",
+      seed: SEED,
+      reproduce: `npx tsx scripts/train-default.ts --routers ${trainer.name}${embedderOverride === undefined ? "" : ` --embedder ${embedderOverride}`}${trainer.name === "mf" && mfRanks !== undefined ? ` --mf-ranks ${mfRanks.join(",")}` : ""}`
+    }
     const fitted = trainer.fit(set)
     const result = heldOutResult(
       { benchmark: arena, embeddings: arenaEmbeddings },
@@ -90,6 +120,8 @@ const program = Effect.gen(function* () {
         fitted.model as MatrixFactorizationRouter.MatrixFactorizationModel,
         common
       )
+    } else if (trainer.name === "knn_ridge") {
+      yield* KnnRidgeRouter.save(path, fitted.model as KnnRidgeRouter.KnnRidgeModel, common)
     } else if (trainer.name === "knn") {
       const labelled = arena.items.flatMap((item, i) => {
         const s = item.scores[arena.strongModel]

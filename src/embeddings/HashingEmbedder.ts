@@ -52,33 +52,58 @@ export const fnv1a = (text: string, seed = 0): number => {
   return hash >>> 0
 }
 
-const addFeature = (vector: Float32Array, feature: string, weight: number, seed: number): void => {
-  const hash = fnv1a(feature, seed)
+const FNV_PRIME = 0x01000193
+
+const addHashed = (vector: Float32Array, hash: number, weight: number): void => {
   const bucket = hash % vector.length
   // The top bit picks a sign, so that collisions cancel on average instead of piling up.
   const sign = (hash & 0x80000000) === 0 ? 1 : -1
   vector[bucket] = (vector[bucket] ?? 0) + sign * weight
 }
 
+const feedString = (hash: number, text: string): number => {
+  for (let index = 0; index < text.length; index++)
+    hash = Math.imul(hash ^ text.charCodeAt(index), FNV_PRIME) >>> 0
+  return hash
+}
+
 /**
  * Embeds one text with the given settings (pure, synchronous). An empty text gives the zero vector.
+ *
+ * Each feature is the FNV-1a hash of a string such as `w2:hello world` or `c: he`; the hashes are
+ * computed by feeding the characters of the words in place, so no feature string is ever built
+ * (the result is the same as hashing the strings).
  *
  * @since 0.1.0
  */
 export const hashText = (text: string, options: Required<HashingEmbedderOptions>): Float32Array => {
   const vector = new Float32Array(options.dimension)
   const words = tokenize(text)
+  const basis = (0x811c9dc5 ^ options.seed) >>> 0
   for (let n = 1; n <= options.maxWordNgram; n++) {
+    const prefix = feedString(basis, `w${n}:`)
     for (let start = 0; start + n <= words.length; start++) {
-      addFeature(vector, `w${n}:${words.slice(start, start + n).join(" ")}`, 1, options.seed)
+      let hash = prefix
+      for (let offset = 0; offset < n; offset++) {
+        if (offset > 0) hash = Math.imul(hash ^ 0x20, FNV_PRIME) >>> 0
+        hash = feedString(hash, words[start + offset]!)
+      }
+      addHashed(vector, hash, 1)
     }
   }
   if (options.charWeight > 0) {
+    const prefix = feedString(basis, "c:")
     for (const word of words) {
-      const padded = ` ${word} `
+      // The word padded with a space on each side: " word ".
+      const padded = word.length + 2
       for (const n of options.charNgrams) {
-        for (let start = 0; start + n <= padded.length; start++) {
-          addFeature(vector, `c:${padded.slice(start, start + n)}`, options.charWeight, options.seed)
+        for (let start = 0; start + n <= padded; start++) {
+          let hash = prefix
+          for (let position = start; position < start + n; position++) {
+            const code = position === 0 || position === padded - 1 ? 0x20 : word.charCodeAt(position - 1)
+            hash = Math.imul(hash ^ code, FNV_PRIME) >>> 0
+          }
+          addHashed(vector, hash, options.charWeight)
         }
       }
     }

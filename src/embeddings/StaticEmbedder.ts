@@ -47,31 +47,78 @@ export interface StaticModel {
   readonly bias?: Float32Array
 }
 
+/** Per-model buffers reused by every call (JavaScript runs one call at a time). */
+interface Scratch {
+  /** Rows decoded from float16 so far (float16 models only; filled on first use of each token). */
+  readonly rows: Float32Array | undefined
+  readonly decoded: Uint8Array
+  /** Summed weight of each token in the current text, and which tokens it touched. */
+  readonly weightOf: Float64Array
+  readonly touched: Int32Array
+  readonly sum: Float64Array
+}
+
+const scratches = new WeakMap<StaticModel, Scratch>()
+
+const scratchOf = (model: StaticModel): Scratch => {
+  let scratch = scratches.get(model)
+  if (scratch === undefined) {
+    const vocabulary = model.tokenWeights.length
+    scratch = {
+      rows: model.tokens instanceof Uint16Array ? new Float32Array(model.tokens.length) : undefined,
+      decoded: new Uint8Array(vocabulary),
+      weightOf: new Float64Array(vocabulary),
+      touched: new Int32Array(vocabulary),
+      sum: new Float64Array(model.dimension)
+    }
+    scratches.set(model, scratch)
+  }
+  return scratch
+}
+
 /**
  * The weighted mean of a text's token vectors, before bias and normalisation (zero for a text with
  * no known token).
+ *
+ * Each distinct token's row is added once with its summed weight (long prompts repeat tokens a
+ * lot), in double precision; a float16 table is decoded row by row on first use and kept, so start-up
+ * decodes nothing and steady state reads plain floats.
  *
  * @since 0.1.0
  */
 export const weightedMean = (model: StaticModel, text: string): Float32Array => {
   const { dimension, tokens, tokenWeights } = model
-  const out = new Float32Array(dimension)
-  const half = tokens instanceof Uint16Array ? Weights.halfToFloatTable() : undefined
+  const { decoded, rows, sum, touched, weightOf } = scratchOf(model)
+  let distinct = 0
   let total = 0
-  const ids = model.tokenizer.encode(text)
+  const ids = model.tokenizer.encodeShared(text)
   for (let position = 0; position < ids.length; position++) {
     const id = ids[position]!
     const weight = tokenWeights[id] ?? 0
     if (weight === 0) continue
+    if (weightOf[id] === 0) touched[distinct++] = id
+    weightOf[id]! += weight
     total += weight
+  }
+  sum.fill(0)
+  const half = rows === undefined ? undefined : Weights.halfToFloatTable()
+  for (let entry = 0; entry < distinct; entry++) {
+    const id = touched[entry]!
+    const weight = weightOf[id]!
+    weightOf[id] = 0
     const offset = id * dimension
-    if (half === undefined) {
-      for (let index = 0; index < dimension; index++) out[index]! += weight * tokens[offset + index]!
+    if (rows === undefined || half === undefined) {
+      for (let index = 0; index < dimension; index++) sum[index]! += weight * tokens[offset + index]!
     } else {
-      for (let index = 0; index < dimension; index++) out[index]! += weight * half[tokens[offset + index]!]!
+      if (decoded[id] === 0) {
+        for (let index = 0; index < dimension; index++) rows[offset + index] = half[tokens[offset + index]!]!
+        decoded[id] = 1
+      }
+      for (let index = 0; index < dimension; index++) sum[index]! += weight * rows[offset + index]!
     }
   }
-  if (total > 0) for (let index = 0; index < dimension; index++) out[index]! /= total
+  const out = new Float32Array(dimension)
+  if (total > 0) for (let index = 0; index < dimension; index++) out[index] = sum[index]! / total
   return out
 }
 

@@ -103,6 +103,35 @@ export const averageMetrics = (metrics: ReadonlyArray<CurveMetrics>): CurveMetri
 }
 
 /**
+ * A trained router's result from its win rates on a benchmark's pair items (in pair-item order):
+ * the prompts and the evaluation are derived from the benchmark, so win rates computed elsewhere
+ * (another process) give exactly the result computed here.
+ *
+ * @since 0.1.0
+ */
+export const trainedRouterResult = (
+  benchmark: Benchmark,
+  fields: {
+    readonly router: string
+    readonly embedder: string
+    readonly protocol: "k-fold" | "held-out"
+    readonly winRates: ReadonlyArray<number>
+    readonly hyperParameters: ReadonlyArray<Readonly<Record<string, number | string>>>
+  }
+): RouterResult => {
+  const kept = pairItems(benchmark)
+  return {
+    benchmark: benchmark.name,
+    router: fields.router,
+    embedder: fields.embedder,
+    protocol: fields.protocol,
+    prompts: kept.map((item, index) => ({ prompt: item.prompt, winRate: fields.winRates[index]! })),
+    evaluation: evaluateRouting(scoredPrompts(benchmark, kept, fields.winRates)),
+    hyperParameters: fields.hyperParameters
+  }
+}
+
+/**
  * Out-of-fold win rates of a trainer within one benchmark (k-fold over its pair items; training
  * uses every item of the training folds, including models other than the routed pair).
  *
@@ -141,22 +170,17 @@ export const outOfFoldResult = (
       winRates[index] = predicted[position]!
     })
   }
-  const keep = items.flatMap((item, index) =>
-    item.scores[benchmark.strongModel] !== undefined && item.scores[benchmark.weakModel] !== undefined
-      ? [index]
-      : []
-  )
-  const kept = keep.map((index) => items[index]!)
-  const keptRates = keep.map((index) => winRates[index]!)
-  return {
-    benchmark: benchmark.name,
+  return trainedRouterResult(benchmark, {
     router: trainer.name,
     embedder: options.embedder,
     protocol: "k-fold",
-    prompts: kept.map((item, index) => ({ prompt: item.prompt, winRate: keptRates[index]! })),
-    evaluation: evaluateRouting(scoredPrompts(benchmark, kept, keptRates)),
+    winRates: items.flatMap((item, index) =>
+      item.scores[benchmark.strongModel] !== undefined && item.scores[benchmark.weakModel] !== undefined
+        ? [winRates[index]!]
+        : []
+    ),
     hyperParameters
-  }
+  })
 }
 
 /**
@@ -178,24 +202,17 @@ export const heldOutResult = (
     weakModel: evaluation.benchmark.weakModel,
     seed: options.seed
   })
-  const items = evaluation.benchmark.items
-  const keep = items.flatMap((item, index) =>
-    item.scores[evaluation.benchmark.strongModel] !== undefined &&
-    item.scores[evaluation.benchmark.weakModel] !== undefined
-      ? [index]
-      : []
+  const { strongModel, weakModel } = evaluation.benchmark
+  const keep = evaluation.benchmark.items.flatMap((item, index) =>
+    item.scores[strongModel] !== undefined && item.scores[weakModel] !== undefined ? [index] : []
   )
-  const predicted = fitted.predict(keep.map((index) => evaluation.embeddings[index]!))
-  const kept = keep.map((index) => items[index]!)
-  return {
-    benchmark: evaluation.benchmark.name,
+  return trainedRouterResult(evaluation.benchmark, {
     router: trainer.name,
     embedder: options.embedder,
     protocol: "held-out",
-    prompts: kept.map((item, index) => ({ prompt: item.prompt, winRate: predicted[index]! })),
-    evaluation: evaluateRouting(scoredPrompts(evaluation.benchmark, kept, predicted)),
+    winRates: fitted.predict(keep.map((index) => evaluation.embeddings[index]!)),
     hyperParameters: [fitted.hyperParameters]
-  }
+  })
 }
 
 /**
@@ -247,6 +264,76 @@ export interface BenchmarkReport {
 }
 
 /**
+ * Options of {@link trainedResults}.
+ *
+ * @since 0.1.0
+ */
+export interface TrainedResultsOptions {
+  /** Training data for the MT Bench (held-out) protocol. */
+  readonly arena: Benchmark
+  readonly trainers: ReadonlyArray<Trainer>
+  readonly k: number
+  readonly seed: number
+  /** Where data-set embeddings are cached (default `.cache/embeddings`). */
+  readonly cacheDir?: string
+  readonly onProgress?: (message: string) => void
+  /** Called with each trained router's result as soon as it is computed. */
+  readonly onResult?: (result: RouterResult) => void
+}
+
+/**
+ * Every trainer's result on one benchmark with one embedder, in trainer order: out-of-fold within
+ * the benchmark, or (MT Bench) trained on arena and held out. Depends only on its arguments, so
+ * separate processes can compute the embedders (or benchmarks) of one run side by side.
+ *
+ * @since 0.1.0
+ */
+export const trainedResults = Effect.fn("QualityBenchmark.trainedResults")(function* (
+  benchmark: Benchmark,
+  embedder: EmbedderShape,
+  options: TrainedResultsOptions
+) {
+  const log = options.onProgress ?? (() => undefined)
+  const cache = options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }
+  log(`${benchmark.name}: embedding with ${embedder.name}`)
+  const embeddings = yield* embedWithCache(
+    embedder,
+    benchmark.name,
+    benchmark.items.map((item) => item.prompt),
+    cache
+  )
+  const arenaEmbeddings =
+    benchmark.name === "mt-bench"
+      ? yield* embedWithCache(
+          embedder,
+          "arena",
+          options.arena.items.map((item) => item.prompt),
+          cache
+        )
+      : []
+  const results: Array<RouterResult> = []
+  for (const trainer of options.trainers) {
+    log(`${benchmark.name}: ${trainer.name} × ${embedder.name}`)
+    const result =
+      benchmark.name === "mt-bench"
+        ? heldOutResult(
+            { benchmark: options.arena, embeddings: arenaEmbeddings },
+            { benchmark, embeddings },
+            trainer,
+            { seed: options.seed, embedder: embedder.name }
+          )
+        : outOfFoldResult(benchmark, embeddings, trainer, {
+            k: options.k,
+            seed: options.seed,
+            embedder: embedder.name
+          })
+    options.onResult?.(result)
+    results.push(result)
+  }
+  return results
+})
+
+/**
  * Runs the quality benchmark: heuristics, random (averaged over seeds), oracle, and every trainer ×
  * embedder under the protocol of each benchmark. Embeddings are cached on disk (`.cache/embeddings`).
  *
@@ -287,34 +374,17 @@ export const run = Effect.fn("QualityBenchmark.run")(function* (options: Quality
     const results: Array<RouterResult> = []
     for (const router of heuristicRouters()) results.push(yield* evaluateRouter(benchmark, router))
     for (const embedder of options.embedders) {
-      log(`${benchmark.name}: embedding with ${embedder.name}`)
-      const embeddings = yield* embedWithCache(
-        embedder,
-        benchmark.name,
-        benchmark.items.map((item) => item.prompt)
+      results.push(
+        ...(yield* trainedResults(benchmark, embedder, {
+          arena: options.arena,
+          trainers: options.trainers,
+          k,
+          seed,
+          ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+          onProgress: log,
+          ...(options.onResult === undefined ? {} : { onResult: options.onResult })
+        }))
       )
-      const arenaEmbeddings =
-        benchmark.name === "mt-bench"
-          ? yield* embedWithCache(
-              embedder,
-              "arena",
-              options.arena.items.map((item) => item.prompt)
-            )
-          : []
-      for (const trainer of options.trainers) {
-        log(`${benchmark.name}: ${trainer.name} × ${embedder.name}`)
-        const result =
-          benchmark.name === "mt-bench"
-            ? heldOutResult(
-                { benchmark: options.arena, embeddings: arenaEmbeddings },
-                { benchmark, embeddings },
-                trainer,
-                { seed, embedder: embedder.name }
-              )
-            : outOfFoldResult(benchmark, embeddings, trainer, { k, seed, embedder: embedder.name })
-        options.onResult?.(result)
-        results.push(result)
-      }
     }
     reports.push({
       benchmark: benchmark.name,

@@ -5,6 +5,8 @@
  *
  * @since 0.1.0
  */
+import * as KnnRidgeRouter from "../routers/KnnRidgeRouter.ts"
+import * as KnnRidgeTraining from "../routers/KnnRidgeTraining.ts"
 import * as KnnRouter from "../routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../routers/MatrixFactorizationRouter.ts"
 import { sigmoid } from "../routers/RouterSupport.ts"
@@ -47,7 +49,7 @@ export interface Fitted {
  * @since 0.1.0
  */
 export interface Trainer {
-  readonly name: "mf" | "knn" | "sw_ranking" | "classifier"
+  readonly name: "mf" | "knn" | "sw_ranking" | "classifier" | "knn_ridge"
   readonly fit: (set: TrainingSet) => Fitted
 }
 
@@ -211,7 +213,11 @@ export const knn = (): Trainer => ({
       split.train.map((i) => labels[i]!)
     )
     const ks = [10, 25, 50, 100]
-    const predictions = split.validation.map((i) => KnnRouter.predictMany(trainIndex, vectors[i]!, ks))
+    const predictions = KnnRouter.predictBatch(
+      trainIndex,
+      split.validation.map((i) => vectors[i]!),
+      ks
+    )
     let bestK = 50
     let bestValue = Number.NEGATIVE_INFINITY
     ks.forEach((k, column) => {
@@ -232,7 +238,7 @@ export const knn = (): Trainer => ({
     })
     const full = KnnRouter.index(vectors, labels)
     return {
-      predict: (queries) => queries.map((query) => KnnRouter.predict(full, query, bestK)),
+      predict: (queries) => KnnRouter.predictBatch(full, queries, [bestK]).map(([winRate]) => winRate!),
       hyperParameters: { k: bestK }
     }
   }
@@ -254,8 +260,7 @@ export const similarityWeighted = (): Trainer => ({
     const strong = set.models.indexOf(set.strongModel)
     const weak = set.models.indexOf(set.weakModel)
     return {
-      predict: (queries) =>
-        queries.map((query) => SimilarityWeightedRouter.winRate(battles, query, strong, weak)),
+      predict: (queries) => SimilarityWeightedRouter.winRates(battles, queries, strong, weak),
       hyperParameters: {}
     }
   }
@@ -290,6 +295,31 @@ export const classifier = (options: { readonly l2?: number } = {}): Trainer => (
 })
 
 /**
+ * Blend of similarity-weighted kNN and ridge on the strong − weak score gap (`KnnRidgeTraining.fit`:
+ * every hyper-parameter and the calibration from validation data of the training set).
+ *
+ * @since 0.1.0
+ */
+export const knnRidge = (): Trainer => ({
+  name: "knn_ridge",
+  fit: (set) => {
+    const model = KnnRidgeTraining.fit(
+      pairItems(set).map(({ index }) => ({
+        embedding: set.embeddings[index]!,
+        gap: set.items[index]!.scores[set.strongModel]! - set.items[index]!.scores[set.weakModel]!,
+        group: set.items[index]!.prompt
+      })),
+      { seed: set.seed }
+    )
+    return {
+      model,
+      predict: (queries) => KnnRidgeRouter.winRates(model, queries),
+      hyperParameters: KnnRidgeRouter.hyperParameters(model)
+    }
+  }
+})
+
+/**
  * Every trainer, by name.
  *
  * @since 0.1.0
@@ -298,5 +328,6 @@ export const trainers: ReadonlyArray<Trainer> = [
   matrixFactorization(),
   knn(),
   similarityWeighted(),
-  classifier()
+  classifier(),
+  knnRidge()
 ]

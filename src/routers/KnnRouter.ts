@@ -6,6 +6,7 @@
  */
 import { Effect } from "effect"
 import type { EmbedderShape } from "../embeddings/Embedder.ts"
+import * as LinearAlgebra from "./LinearAlgebra.ts"
 import { embedPrompt } from "./RouterSupport.ts"
 import * as Weights from "./Weights.ts"
 import { RouterError } from "./WinRateRouter.ts"
@@ -53,6 +54,66 @@ export const pairLabel = (strongScore: number, weakScore: number): number =>
   strongScore > weakScore ? 1 : strongScore < weakScore ? 0 : 0.5
 
 /**
+ * Indices of the `take` most similar examples, most similar first; of equal similarities the
+ * earlier example ranks first (exactly the first `take` of a stable sort by decreasing similarity).
+ * One pass with a heap of the `take` best so far, then a sort of those: O(n + take · log take · log
+ * n), so a large `take` costs little. Similarities must be finite.
+ *
+ * @since 0.1.0
+ */
+export const nearest = (similarities: ArrayLike<number>, take: number): Int32Array => {
+  const size = Math.max(0, Math.min(take, similarities.length))
+  // heap[0] is the worst kept: the least similar, the latest among equals.
+  const heap = new Int32Array(size)
+  const worse = (a: number, b: number) =>
+    similarities[a]! < similarities[b]! || (similarities[a]! === similarities[b]! && a > b)
+  const siftDown = (start: number) => {
+    let position = start
+    const moving = heap[position]!
+    for (;;) {
+      let child = 2 * position + 1
+      if (child >= size) break
+      if (child + 1 < size && worse(heap[child + 1]!, heap[child]!)) child++
+      if (!worse(heap[child]!, moving)) break
+      heap[position] = heap[child]!
+      position = child
+    }
+    heap[position] = moving
+  }
+  for (let row = 0; row < size; row++) heap[row] = row
+  for (let position = (size >> 1) - 1; position >= 0; position--) siftDown(position)
+  for (let row = size; row < similarities.length; row++) {
+    // A later example equal to the worst kept ranks after it: only a strictly more similar one enters.
+    if (!(similarities[row]! > similarities[heap[0]!]!)) continue
+    heap[0] = row
+    siftDown(0)
+  }
+  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0))
+}
+
+/**
+ * Mean label of the `k` most similar examples, for several `k` at once, from the similarities of one
+ * query to every example ({@link nearest} of the largest `k`).
+ *
+ * @since 0.1.0
+ */
+export const meanOfNearestLabels = (
+  similarities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  ks: ReadonlyArray<number>
+): Array<number> => {
+  const count = labels.length
+  if (count === 0) return ks.map(() => 0.5)
+  const order = nearest(similarities, Math.max(...ks))
+  return ks.map((k) => {
+    const used = Math.min(k, order.length)
+    let sum = 0
+    for (let i = 0; i < used; i++) sum += labels[order[i]!]!
+    return sum / used
+  })
+}
+
+/**
  * Mean label of the `k` nearest examples, for several `k` at once (one pass over the examples).
  *
  * @since 0.1.0
@@ -63,31 +124,38 @@ export const predictMany = (
   ks: ReadonlyArray<number>
 ): Array<number> => {
   const count = knn.labels.length
-  if (count === 0) return ks.map(() => 0.5)
-  const take = Math.min(Math.max(...ks), count)
-  const topSimilarity = new Float64Array(take).fill(Number.NEGATIVE_INFINITY)
-  const topLabel = new Float64Array(take)
   const d = knn.dimension
+  const similarities = new Float64Array(count)
   for (let row = 0; row < count; row++) {
     let similarity = 0
     const offset = row * d
     for (let i = 0; i < d; i++) similarity += knn.embeddings[offset + i]! * query[i]!
-    if (similarity <= topSimilarity[take - 1]!) continue
-    let position = take - 1
-    while (position > 0 && topSimilarity[position - 1]! < similarity) {
-      topSimilarity[position] = topSimilarity[position - 1]!
-      topLabel[position] = topLabel[position - 1]!
-      position--
-    }
-    topSimilarity[position] = similarity
-    topLabel[position] = knn.labels[row]!
+    similarities[row] = similarity
   }
-  return ks.map((k) => {
-    const used = Math.min(k, take)
-    let sum = 0
-    for (let i = 0; i < used; i++) sum += topLabel[i]!
-    return sum / used
-  })
+  return meanOfNearestLabels(similarities, knn.labels, ks)
+}
+
+/**
+ * {@link predictMany} for many queries at once: the same numbers, with the similarities computed by
+ * a blocked product of all queries against all examples (`LinearAlgebra.forEachDotProductRow`),
+ * many times faster on large sets.
+ *
+ * @since 0.1.0
+ */
+export const predictBatch = (
+  knn: KnnIndex,
+  queries: ReadonlyArray<ArrayLike<number>>,
+  ks: ReadonlyArray<number>
+): Array<Array<number>> => {
+  const results: Array<Array<number>> = []
+  LinearAlgebra.forEachDotProductRow(
+    queries,
+    Float64Array.from(knn.embeddings),
+    knn.labels.length,
+    knn.dimension,
+    (_, similarities) => results.push(meanOfNearestLabels(similarities, knn.labels, ks))
+  )
+  return results
 }
 
 /**

@@ -13,6 +13,7 @@ import type { EmbedderShape } from "../embeddings/Embedder.ts"
 import { makeEmbedder } from "../embeddings/EmbedderRegistry.ts"
 import * as ClassifierRouter from "./ClassifierRouter.ts"
 import * as KeywordWinRate from "./KeywordWinRate.ts"
+import * as KnnRidgeRouter from "./KnnRidgeRouter.ts"
 import * as KnnRouter from "./KnnRouter.ts"
 import * as RouteLLMCheckpoint from "./RouteLLMCheckpoint.ts"
 import * as MatrixFactorizationRouter from "./MatrixFactorizationRouter.ts"
@@ -33,6 +34,7 @@ export const routerNames = [
   "sw_ranking",
   "classifier",
   "knn",
+  "knn_ridge",
   "random",
   "token-count",
   "keyword"
@@ -149,6 +151,15 @@ const makeKnn = Effect.fn("RouterRegistry.knn")(function* (options: RouterOption
   return yield* KnnRouter.make({ embedder, index, k })
 })
 
+const makeKnnRidge = Effect.fn("RouterRegistry.knn_ridge")(function* (options: RouterOptions) {
+  const weights = yield* loadManifest("knn_ridge", options.weights ?? defaultWeightsPath("knn_ridge"))
+  const model = yield* Effect.mapError(KnnRidgeRouter.fromWeights(weights), (cause) =>
+    routerError("knn_ridge", "InvalidWeights", cause.message, cause)
+  )
+  const embedder = yield* resolveEmbedder("knn_ridge", options, weights.manifest)
+  return yield* KnnRidgeRouter.make({ model, embedder })
+})
+
 const makeSimilarityWeighted = Effect.fn("RouterRegistry.sw_ranking")(function* (options: RouterOptions) {
   const weights = yield* loadManifest("sw_ranking", options.weights ?? defaultWeightsPath("sw_ranking"))
   const battles = yield* Effect.mapError(SimilarityWeightedRouter.fromWeights(weights), (cause) =>
@@ -205,6 +216,8 @@ export const makeRouter = (
       return makeMatrixFactorization(options)
     case "knn":
       return makeKnn(options)
+    case "knn_ridge":
+      return makeKnnRidge(options)
     case "sw_ranking":
       return makeSimilarityWeighted(options)
     case "classifier":

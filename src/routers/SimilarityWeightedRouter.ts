@@ -12,6 +12,7 @@
  */
 import { Effect } from "effect"
 import type { EmbedderShape } from "../embeddings/Embedder.ts"
+import * as LinearAlgebra from "./LinearAlgebra.ts"
 import { embedPrompt } from "./RouterSupport.ts"
 import * as Weights from "./Weights.ts"
 import { RouterError } from "./WinRateRouter.ts"
@@ -122,25 +123,21 @@ export const bradleyTerry = (
 }
 
 /**
- * The similarity-weighted win rate of `strong` over `weak` for a unit-norm query (pure).
+ * The similarity-weighted win rate of `strong` over `weak`, from the similarities of one query to
+ * every example (pure).
  *
  * @since 0.1.0
  */
-export const winRate = (
+export const winRateFromSimilarities = (
   battles: BattleIndex,
-  query: ArrayLike<number>,
+  similarities: ArrayLike<number>,
   strong: number,
   weak: number
 ): number => {
   const examples = battles.battleStart.length - 1
-  const d = battles.dimension
-  const similarities = new Float64Array(examples)
   let maxSimilarity = Number.NEGATIVE_INFINITY
   for (let row = 0; row < examples; row++) {
-    let similarity = 0
-    for (let i = 0; i < d; i++) similarity += battles.embeddings[row * d + i]! * query[i]!
-    similarities[row] = similarity
-    if (similarity > maxSimilarity) maxSimilarity = similarity
+    if (similarities[row]! > maxSimilarity) maxSimilarity = similarities[row]!
   }
   const n = battles.models.length
   const wins = new Float64Array(n * n)
@@ -159,6 +156,51 @@ export const winRate = (
   // Scale the prior with the data so that it stays weak whatever the number of examples.
   const strength = bradleyTerry(wins, n, { prior: total / Math.max(n * n * 20, 1) })
   return strength[strong]! / (strength[strong]! + strength[weak]!)
+}
+
+/**
+ * The similarity-weighted win rate of `strong` over `weak` for a unit-norm query (pure).
+ *
+ * @since 0.1.0
+ */
+export const winRate = (
+  battles: BattleIndex,
+  query: ArrayLike<number>,
+  strong: number,
+  weak: number
+): number => {
+  const examples = battles.battleStart.length - 1
+  const d = battles.dimension
+  const similarities = new Float64Array(examples)
+  for (let row = 0; row < examples; row++) {
+    let similarity = 0
+    for (let i = 0; i < d; i++) similarity += battles.embeddings[row * d + i]! * query[i]!
+    similarities[row] = similarity
+  }
+  return winRateFromSimilarities(battles, similarities, strong, weak)
+}
+
+/**
+ * {@link winRate} for many queries at once: the same numbers, with the similarities computed by a
+ * blocked product of all queries against all examples (`LinearAlgebra.forEachDotProductRow`).
+ *
+ * @since 0.1.0
+ */
+export const winRates = (
+  battles: BattleIndex,
+  queries: ReadonlyArray<ArrayLike<number>>,
+  strong: number,
+  weak: number
+): Array<number> => {
+  const results: Array<number> = []
+  LinearAlgebra.forEachDotProductRow(
+    queries,
+    Float64Array.from(battles.embeddings),
+    battles.battleStart.length - 1,
+    battles.dimension,
+    (_, similarities) => results.push(winRateFromSimilarities(battles, similarities, strong, weak))
+  )
+  return results
 }
 
 /**

@@ -3,11 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { BenchmarkResult, QualityResults, RouterResult } from "../../bench/qualityResults.ts"
-import { resultName, thin, writeScores } from "../../bench/qualityResults.ts"
+import { resultName, shippedEmbedder, thin, writeScores } from "../../bench/qualityResults.ts"
 import { curveRows, curveSpec, htmlReport, renderSvg } from "../../bench/report.ts"
 import { markdownTable, textTable } from "../../bench/tables.ts"
 
 const metrics = { cpt20: 0.1, cpt50: 0.3, cpt80: 0.6, auc: 0.7, apgr: 0.55 }
+const shipped = shippedEmbedder("mf") ?? "missing: weights/mf-default.json names no embedder"
+
 const router = (name: string, embedder: string | null, winRates: ReadonlyArray<number>): RouterResult => ({
   router: name,
   embedder,
@@ -40,8 +42,10 @@ const benchmark: BenchmarkResult = {
   weakScore: 0.5,
   routers: [
     router("token-count", null, [0.2, 0.7]),
-    router("mf", "static", [0.4, 0.6]),
-    router("mf", "hashing-512", [0.5, 0.1])
+    router("mf", "static", [0.3, 0.8]),
+    router("mf", "hashing-512", [0.5, 0.1]),
+    // The embedder the shipped mf weights name: its scores are also the bare `mf.jsonl`.
+    router("mf", shipped, [0.4, 0.6])
   ],
   skipped: []
 }
@@ -75,12 +79,15 @@ describe("writeScores", () => {
     const dir = mkdtempSync(join(tmpdir(), "bench-scores-"))
     try {
       writeScores(dir, results)
-      expect(readdirSync(join(dir, "gsm8k")).sort()).toEqual([
-        "mf-hashing-512.jsonl",
-        "mf-static.jsonl",
-        "mf.jsonl",
-        "token-count.jsonl"
-      ])
+      expect(readdirSync(join(dir, "gsm8k")).sort()).toEqual(
+        [
+          "mf-hashing-512.jsonl",
+          "mf-static.jsonl",
+          `mf-${shipped}.jsonl`,
+          "mf.jsonl",
+          "token-count.jsonl"
+        ].sort()
+      )
       const lines = readFileSync(join(dir, "gsm8k", "mf.jsonl"), "utf8")
         .trim()
         .split("\n")
@@ -99,7 +106,7 @@ describe("charts", () => {
   it("plots one series per router (with its embedder) from the exact curves", () => {
     const rows = curveRows(benchmark)
     expect(new Set(rows.map((row) => row.router))).toEqual(
-      new Set(["token-count", "mf-static", "mf-hashing-512"])
+      new Set(["token-count", "mf-static", "mf-hashing-512", `mf-${shipped}`])
     )
     expect(rows.filter((row) => row.router === "mf-static").map((row) => row.strongPercent)).toEqual([
       0, 50, 100

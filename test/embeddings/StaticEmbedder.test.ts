@@ -97,6 +97,23 @@ describe("StaticEmbedder", () => {
     })
   )
 
+  it.effect("repeated tokens count once per occurrence, and one text never leaks into the next", () =>
+    Effect.gen(function* () {
+      for (const dtype of ["float16", "float32"] as const) {
+        const dir = mkdtempSync(join(tmpdir(), "static-"))
+        yield* writeStatic(dir, dtype)
+        const model = yield* StaticEmbedder.load(join(dir, "s.json"))
+        // hello → (1, 0) with weight 1, twice; world → (0, 1) with weight 3: mean (2, 3) / 5
+        const mean = StaticEmbedder.weightedMean(model, "hello hello world")
+        expect(mean[0]).toBeCloseTo(2 / 5, 6)
+        expect(mean[1]).toBeCloseTo(3 / 5, 6)
+        // The same model right after: only "world" counts
+        expect(Array.from(StaticEmbedder.weightedMean(model, "world"))).toEqual([0, 1])
+        expect(Array.from(StaticEmbedder.weightedMean(model, "hello"))).toEqual([1, 0])
+      }
+    })
+  )
+
   it.effect("a malformed vocabulary entry is named by its index", () =>
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "static-"))

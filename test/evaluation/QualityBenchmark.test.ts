@@ -1,5 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { Benchmark } from "../../src/evaluation/Datasets.ts"
 import * as QualityBenchmark from "../../src/evaluation/QualityBenchmark.ts"
 import * as Trainers from "../../src/evaluation/Trainers.ts"
@@ -93,7 +96,7 @@ describe("QualityBenchmark", () => {
         trainers: [Trainers.knn()],
         k: 3,
         randomSeeds: 3,
-        cacheDir: "/nonexistent-dir-for-test"
+        cacheDir: mkdtempSync(join(tmpdir(), "quality-cache-"))
       })
       const report = reports[0]!
       expect(report.random.seeds).toBe(3)

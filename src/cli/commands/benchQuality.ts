@@ -50,6 +50,13 @@ const slowEmbeddings = Options.boolean("slow-embeddings").pipe(
   )
 )
 
+const workers = Options.integer("workers").pipe(
+  Options.withDescription(
+    "Processes computing the trained routers at once (default: one per core; 1: all in this process); the numbers do not depend on it"
+  ),
+  Options.optional
+)
+
 const list = (text: string) =>
   text
     .split(",")
@@ -91,7 +98,7 @@ export const writePlots = (dir: string, results: QualityResults): Effect.Effect<
  */
 export const benchQualityCommand = Command.make(
   "quality",
-  { json, scoresDir, html, plotsDir, embedders, benchmarks, folds, slowEmbeddings },
+  { json, scoresDir, html, plotsDir, embedders, benchmarks, folds, slowEmbeddings, workers },
   (options) =>
     Effect.gen(function* () {
       const names = list(options.benchmarks)
@@ -106,6 +113,7 @@ export const benchQualityCommand = Command.make(
         embedders: list(options.embedders),
         folds: options.folds,
         slowEmbeddings: options.slowEmbeddings,
+        ...(Option.isSome(options.workers) ? { workers: options.workers.value } : {}),
         onProgress: (message) =>
           process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${message}\n`)
       })

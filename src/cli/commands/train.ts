@@ -16,6 +16,7 @@ import { makeEmbedder } from "../../embeddings/EmbedderRegistry.ts"
 import type { BenchmarkItem } from "../../evaluation/Datasets.ts"
 import * as Trainers from "../../evaluation/Trainers.ts"
 import * as ClassifierRouter from "../../routers/ClassifierRouter.ts"
+import * as KnnRidgeRouter from "../../routers/KnnRidgeRouter.ts"
 import * as KnnRouter from "../../routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../../routers/MatrixFactorizationRouter.ts"
 import * as SimilarityWeightedRouter from "../../routers/SimilarityWeightedRouter.ts"
@@ -180,6 +181,11 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
       ),
       fail
     )
+  } else if (trainer.name === "knn_ridge") {
+    yield* Effect.mapError(
+      KnnRidgeRouter.save(options.output, fitted.model as KnnRidgeRouter.KnnRidgeModel, metadata),
+      fail
+    )
   } else if (trainer.name === "knn") {
     const labelled = items.flatMap((item, index) => {
       const strong = item.scores[options.strongModel]
@@ -227,10 +233,10 @@ export const trainCommand = Command.make(
     ),
     router: Options.text("router").pipe(
       Options.withDefault("mf"),
-      Options.withDescription("mf, knn, sw_ranking or classifier")
+      Options.withDescription("mf, knn, knn_ridge, sw_ranking or classifier")
     ),
     embedder: Options.text("embedder").pipe(
-      Options.withDefault("static"),
+      Options.withDefault("static+hashing"),
       Options.withDescription("embedder name")
     ),
     output: Options.text("output").pipe(
