@@ -383,7 +383,7 @@ export const runOverheadBench = (options: OverheadOptions = {}) =>
         notes: [
           "Gateway: fake upstream, gateway and load generator each in their own Node process on 127.0.0.1; open-loop load, latency from each request's due time; added = gateway percentile − direct percentile of the same round.",
           "Portkey's gateway runs with bench/portkeyFetchShim.mjs preloaded (it copies each upstream fetch response into a fresh Response): without it every streaming request fails with `TypeError: immutable`, because @hono/node-server 1.19's Response keeps the upstream response's immutable headers, which Portkey then appends to.",
-          "Trained routers: the static embedder uses the shipped weights (RouterRegistry.makeRouter); other embedders have no shipped weights, so mf, knn and sw_ranking are fitted on arena-bench-v1 embedded with them (what a user's own training produces) and timed.",
+          "Trained routers: each shipped router (RouterRegistry.makeRouter, weights/<router>-default.json) is timed with the embedder its weights name; embedders no shipped weights use (hashing-512, use-lite) get mf, knn and sw_ranking fitted on arena-bench-v1 embedded with them (what a user's own training produces). Each row is timed after an untimed warm-up pass over the same prompts: a warm process.",
           ...decision.notes,
           ...gateway.notes
         ]
