@@ -12,7 +12,7 @@
  */
 import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
@@ -25,10 +25,10 @@ import * as KnnRouter from "../src/routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../src/routers/MatrixFactorizationRouter.ts"
 import * as RouterRegistry from "../src/routers/RouterRegistry.ts"
 import * as SimilarityWeightedRouter from "../src/routers/SimilarityWeightedRouter.ts"
-import { packagePath } from "../src/PackagePaths.ts"
 import { repositoryRoot, startProcess, tsxArgs } from "./childProcess.ts"
 import type { DecisionRow } from "./decisionOverhead.ts"
 import { decisionCost, embedderCost, routerCase, strategyCases } from "./decisionOverhead.ts"
+import { shippedEmbedder as shippedEmbedderOf } from "./qualityResults.ts"
 import type { GatewayDetail, GatewayRow, GatewayTarget } from "./gatewayOverhead.ts"
 import { highestSustained, runGatewayBench, toRows } from "./gatewayOverhead.ts"
 export { toOverheadJson } from "./gatewayOverhead.ts"
@@ -92,12 +92,7 @@ const SHIPPED_ROUTERS = ["mf", "knn", "knn_ridge", "sw_ranking", "classifier"]
 const FITTED_ROUTERS = ["mf", "knn", "sw_ranking", "classifier"]
 
 /** The embedder a shipped router uses: the one its manifest names. */
-const shippedEmbedder = (router: string): string => {
-  const manifest = JSON.parse(readFileSync(packagePath("weights", `${router}-default.json`), "utf8")) as {
-    readonly embedder?: unknown
-  }
-  return typeof manifest.embedder === "string" ? manifest.embedder : "static"
-}
+const shippedEmbedder = (router: string): string => shippedEmbedderOf(router) ?? "static"
 
 /**
  * A trained router for an embedder without shipped weights: fitted on arena-bench-v1 embedded with

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { dirname } from "node:path"
 import { packageRoot } from "../src/PackagePaths.ts"
+import { ascending, percentile } from "./loadGenerator.ts"
 
 /** The README's first command. */
 const README_PROMPT = "Prove that there are infinitely many primes"
@@ -40,9 +41,6 @@ const cases: ReadonlyArray<Case> = [
   { name: "npx llm-router --version", command: "npx", args: ["llm-router", "--version"] },
   { name: "npx llm-router route … (README)", command: "npx", args: ["llm-router", ...routeArgs] }
 ]
-
-const quantile = (sorted: ReadonlyArray<number>, q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 
 const timeOnce = ({ args, command }: Case): number => {
   const started = performance.now()
@@ -75,11 +73,11 @@ const main = () => {
   for (let run = 0; run < runs; run++)
     for (const entry of cases) timings.get(entry.name)!.push(timeOnce(entry))
   const rows = cases.map((entry) => {
-    const sorted = [...timings.get(entry.name)!].sort((a, b) => a - b)
+    const sorted = ascending(timings.get(entry.name)!)
     return {
       name: entry.name,
-      medianMs: Math.round(quantile(sorted, 0.5)),
-      p90Ms: Math.round(quantile(sorted, 0.9))
+      medianMs: Math.round(percentile(sorted, 50)),
+      p90Ms: Math.round(percentile(sorted, 90))
     }
   })
   const results = {

@@ -1,7 +1,7 @@
 // Bundles the command line into one CommonJS file, dist/llm-router.cjs, so that it starts fast:
 //
-// - one file instead of the hundreds of modules Effect, the CLI framework, the YAML parser and the
-//   price table are made of (no module resolution, no per-module compile);
+// - one file instead of the hundreds of modules Effect, the CLI framework and the YAML parser are
+//   made of (no module resolution, no per-module compile);
 // - a CommonJS script can be compiled through `vm.Script` with V8's code cache, which
 //   bin/compile-cache.cjs keeps in dist/v8-cache/ (built below by one warm-up run, then refreshed
 //   whenever a run compiles code the cache lacked). ES modules cannot use a code cache on Node 20.
@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { build } from "esbuild"
 
-const bundledPackages = ["effect", "yaml", "toml", "ini", "fast-check", "pure-rand", "@pydantic/genai-prices"]
+const bundledPackages = ["effect", "yaml", "toml", "ini", "fast-check", "pure-rand"]
 const bundled = (name) =>
   name.startsWith("@effect/") ||
   bundledPackages.some((bundledName) => name === bundledName || name.startsWith(`${bundledName}/`))

@@ -163,53 +163,25 @@ export const floatToHalf = (value: number): number => {
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /**
- * Decodes one little-endian tensor to float32, or `undefined` if it holds a NaN or an infinity.
- * A plain loop over typed-array views when the bytes are aligned (the common case: the shipped
- * embedder's 4 M half-precision values decode in a few milliseconds), a `DataView` otherwise.
+ * Decodes one little-endian float32 tensor (a copy), or `undefined` if it holds a NaN or an
+ * infinity. Float16 tensors go through {@link halfBits} and {@link decodeHalfBits}.
  */
-const decodeTensor = (
-  buffer: Buffer,
-  offset: number,
-  count: number,
-  dtype: "float32" | "float16"
-): Float32Array | undefined => {
-  const start = buffer.byteOffset + offset
+const float32Tensor = (buffer: Buffer, offset: number, count: number): Float32Array | undefined => {
   const data = new Float32Array(count)
-  if (dtype === "float32") {
-    if (littleEndian && start % 4 === 0) {
-      data.set(new Float32Array(buffer.buffer, start, count))
-    } else {
-      const view = new DataView(buffer.buffer, start, count * 4)
-      for (let index = 0; index < count; index++) data[index] = view.getFloat32(index * 4, true)
-    }
-    for (let index = 0; index < count; index++) {
-      const value = data[index]!
-      if (value - value !== 0) return undefined // NaN or ±Infinity
-    }
-    return data
+  new Uint8Array(data.buffer).set(buffer.subarray(offset, offset + count * 4))
+  if (!littleEndian)
+    for (let index = 0; index < count; index++) data[index] = buffer.readFloatLE(offset + index * 4)
+  for (let index = 0; index < count; index++) {
+    const value = data[index]!
+    if (value - value !== 0) return undefined // NaN or ±Infinity
   }
-  const table = halfToFloatTable()
-  // Exponent bits all set: an infinity or a NaN.
-  let special = 0
-  if (littleEndian && start % 2 === 0) {
-    const halves = new Uint16Array(buffer.buffer, start, count)
-    for (let index = 0; index < count; index++) {
-      const half = halves[index]!
-      special |= Number((half & 0x7c00) === 0x7c00)
-      data[index] = table[half]!
-    }
-  } else {
-    const view = new DataView(buffer.buffer, start, count * 2)
-    for (let index = 0; index < count; index++) {
-      const half = view.getUint16(index * 2, true)
-      special |= Number((half & 0x7c00) === 0x7c00)
-      data[index] = table[half]!
-    }
-  }
-  return special === 0 ? data : undefined
+  return data
 }
 
-/** The raw bits of a float16 tensor (a copy, aligned), or `undefined` if it holds a NaN or an infinity. */
+/**
+ * The raw bits of a float16 tensor (a copy, so aligned whatever the offset), or `undefined` if it
+ * holds a NaN or an infinity (all exponent bits set).
+ */
 const halfBits = (buffer: Buffer, offset: number, count: number): Uint16Array | undefined => {
   const bits = new Uint16Array(count)
   new Uint8Array(bits.buffer).set(buffer.subarray(offset, offset + count * 2))
@@ -279,10 +251,13 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (
         message: `tensor "${name}" (${entry.shape.join("×")} ${entry.dtype} at byte ${entry.offset}) runs past the end of ${binaryPath} (${buffer.byteLength} bytes): the file is truncated or does not belong to this manifest`
       })
     }
-    const kept = entry.dtype === "float16" && keep.has(name)
-    const data = kept
-      ? halfBits(buffer, entry.offset, count)
-      : decodeTensor(buffer, entry.offset, count, entry.dtype)
+    const bits = entry.dtype === "float16" ? halfBits(buffer, entry.offset, count) : undefined
+    const data =
+      entry.dtype === "float32"
+        ? float32Tensor(buffer, entry.offset, count)
+        : bits === undefined || keep.has(name)
+          ? bits
+          : decodeHalfBits(bits)
     if (data === undefined) {
       return yield* new WeightsError({
         path: binaryPath,
