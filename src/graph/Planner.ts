@@ -13,7 +13,7 @@ import type { Attempt, Decision, Plan, PlanNode } from "../core/Plan.ts"
 import { attempts } from "../core/Plan.ts"
 import type { ConversationPolicy, RoutingContext } from "../core/RoutingContext.ts"
 import * as Context from "../core/RoutingContext.ts"
-import type { RouterError } from "../routers/WinRateRouter.ts"
+import { RouterError } from "../routers/WinRateRouter.ts"
 import { Cooldowns } from "../state/Cooldowns.ts"
 import { encodingForModel } from "../core/Tokens.ts"
 import { defaultExpectedOutputTokens, expectedCost } from "../strategies/Prices.ts"
@@ -199,6 +199,14 @@ const walkRoute = <R>(
       }
       case "Threshold": {
         const winRate = yield* route.router.winRate(walk.context.text)
+        if (!Number.isFinite(winRate)) {
+          // A NaN would compare false with every threshold and silently route weak.
+          return yield* new RouterError({
+            router: route.router.name,
+            reason: "InvalidOutput",
+            message: `router '${route.router.name}' returned a win rate that is not a finite number (${winRate})`
+          })
+        }
         const strong = winRate >= route.threshold
         if (walk.winRate === undefined) {
           walk.winRate = winRate

@@ -70,14 +70,16 @@ export const defaultKeywords: Readonly<Record<string, number>> = {
 export const make = (
   options: { readonly keywords?: Readonly<Record<string, number>>; readonly bias?: number } = {}
 ): WinRateRouter => {
-  const keywords = options.keywords ?? defaultKeywords
+  // A Map, not the record itself: a prompt's words must not reach Object.prototype
+  // (`keywords["constructor"]` is a function, and the sum would become NaN).
+  const keywords = new Map(Object.entries(options.keywords ?? defaultKeywords))
   const bias = options.bias ?? 0
   return {
     name: "keyword",
     winRate: (prompt: string) =>
       Effect.sync(() => {
         let sum = bias
-        for (const word of new Set(tokenize(prompt))) sum += keywords[word] ?? 0
+        for (const word of new Set(tokenize(prompt))) sum += keywords.get(word) ?? 0
         return sigmoid(sum)
       })
   }

@@ -18,7 +18,7 @@ import type { Effect } from "effect"
  */
 export class RouterError extends Data.TaggedError("RouterError")<{
   readonly router: string
-  readonly reason: "EmbeddingFailed" | "InvalidWeights" | "InvalidInput" | "Unavailable"
+  readonly reason: "EmbeddingFailed" | "InvalidWeights" | "InvalidInput" | "InvalidOutput" | "Unavailable"
   readonly message: string
   readonly cause?: unknown
 }> {}

@@ -48,6 +48,20 @@ describe("Router.plan", () => {
     }).pipe(Effect.provide(State.layerMemory))
   )
 
+  it.effect("a router that returns NaN fails the plan with a RouterError instead of routing weak", () =>
+    Effect.gen(function* () {
+      const broken: WinRateRouter = { name: "broken", winRate: () => Effect.succeed(Number.NaN) }
+      const route = Route.threshold({ router: broken, threshold: 0.5, strong, weak })
+      const exit = yield* Effect.exit(Router.plan(route, request("anything")))
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit)) {
+        const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+        expect(error).toMatchObject({ _tag: "RouterError", router: "broken", reason: "InvalidOutput" })
+        expect(String((error as { message?: string }).message)).toContain("not a finite number (NaN)")
+      }
+    }).pipe(Effect.provide(State.layerMemory))
+  )
+
   it.effect("threshold takes the other side when nothing on the chosen side is available", () =>
     Effect.gen(function* () {
       const cooldowns = yield* Cooldowns

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit } from "effect"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseInput, score } from "../../src/cli/commands/score.ts"
 import * as KeywordWinRate from "../../src/routers/KeywordWinRate.ts"
+import * as OnnxGraph from "../../src/routers/OnnxGraph.ts"
 import { routingTextOf } from "../../src/core/RoutingContext.ts"
 import * as RandomRouter from "../../src/routers/RandomRouter.ts"
 import { makeRouter } from "../../src/routers/RouterRegistry.ts"
@@ -27,6 +28,24 @@ describe("heuristic and random routers", () => {
       expect(yield* router.winRate("nothing here")).toBe(0.5)
       expect(yield* router.winRate("Prove it, prove it")).toBeCloseTo(1 / (1 + Math.exp(-2)), 12)
       expect(yield* router.winRate("hello, prove")).toBeCloseTo(1 / (1 + Math.exp(-1)), 12)
+    })
+  )
+
+  it.effect("keywords: words that name Object.prototype members are ordinary words", () =>
+    Effect.gen(function* () {
+      // An MMLU question mentions "constructor"; a record lookup returned a function and the win
+      // rate became NaN.
+      const router = KeywordWinRate.make()
+      for (const prompt of [
+        "constructor",
+        "toString valueOf __proto__ hasOwnProperty",
+        "prove constructor"
+      ]) {
+        const rate = yield* router.winRate(prompt)
+        expect(Number.isFinite(rate)).toBe(true)
+      }
+      expect(yield* router.winRate("prove constructor")).toBe(yield* router.winRate("prove"))
+      expect(yield* router.winRate("constructor __proto__")).toBe(yield* router.winRate("nothing"))
     })
   )
 
@@ -144,6 +163,34 @@ describe("score command", () => {
       expect(lines[1]!.id).toBe("x")
       expect(lines.every((line) => line.winRate >= 0 && line.winRate <= 1)).toBe(true)
       expect(lines[1]!.winRate).toBeGreaterThan(lines[0]!.winRate)
+    })
+  )
+
+  it.effect("a router that returns NaN fails the run naming the line, and writes no output", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "score-"))
+      const input = join(dir, "in.jsonl")
+      writeFileSync(input, '{"prompt":"fine"}\n{"prompt":"also fine"}\n')
+      // A user's own ONNX classifier whose weights are NaN: every score is NaN.
+      const model = join(dir, "nan.onnx")
+      writeFileSync(model, OnnxGraph.logisticRegression(new Array<number>(512).fill(Number.NaN), 0))
+      const output = join(dir, "out.jsonl")
+      const exit = yield* Effect.exit(
+        score({
+          router: "classifier",
+          weights: model,
+          embedder: "hashing",
+          input,
+          output,
+          onProgress: () => undefined
+        })
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+        expect(exit.cause.error).toMatchObject({ _tag: "ScoreError", reason: "InvalidWinRate", line: 1 })
+        expect(exit.cause.error.message).toContain("line 1")
+      } else expect.fail("expected a ScoreError")
+      expect(existsSync(output)).toBe(false)
     })
   )
 })

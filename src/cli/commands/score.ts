@@ -24,7 +24,7 @@ import type { RouterError } from "../../routers/WinRateRouter.ts"
  * @since 0.1.0
  */
 export class ScoreError extends Data.TaggedError("ScoreError")<{
-  readonly reason: "InvalidLine" | "InputUnreadable" | "OutputUnwritable"
+  readonly reason: "InvalidLine" | "InvalidWinRate" | "InputUnreadable" | "OutputUnwritable"
   /** 1-based line number of the offending input line, when there is one. */
   readonly line?: number
   readonly message: string
@@ -138,6 +138,13 @@ export const score = Effect.fn("ScoreCommand.score")(function* (options: ScoreOp
   for (let index = 0; index < lines.length; index++) {
     const { prompt, record } = lines[index]!
     const winRate = yield* router.winRate(prompt)
+    if (!Number.isFinite(winRate)) {
+      return yield* new ScoreError({
+        reason: "InvalidWinRate",
+        line: index + 1,
+        message: `line ${index + 1}: router '${router.name}' returned a win rate that is not a finite number (${winRate})`
+      })
+    }
     out.push(JSON.stringify({ ...record, prompt, winRate: Math.min(1, Math.max(0, winRate)) }))
     onProgress(index + 1, lines.length)
   }
