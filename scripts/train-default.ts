@@ -37,13 +37,16 @@ const defaultEmbedders: Readonly<Record<Trainers.Trainer["name"], string>> = {
   mf: "static+hashing",
   knn: "static",
   knn_ridge: "static+hashing",
+  knn_logistic: "static+hashing", // not trained here (see below)
   sw_ranking: "static",
   classifier: "static"
 }
 const embedderOverride = arg("embedder")
 const only = arg("routers")?.split(",")
 const mfRanks = arg("mf-ranks")?.split(",").map(Number)
+// knn_logistic has no shipped default: it needs thousands of labelled prompts (llm-router train).
 const trainers = Trainers.trainers
+  .filter((trainer) => trainer.name !== "knn_logistic")
   .filter((trainer) => only === undefined || only.includes(trainer.name))
   .map((trainer) =>
     trainer.name === "mf" && mfRanks !== undefined

@@ -165,7 +165,10 @@ export const outOfFoldResult = (
       seed: options.seed + fold
     })
     hyperParameters.push(fitted.hyperParameters)
-    const predicted = fitted.predict(test.map((index) => embeddings[index]!))
+    const predicted = fitted.predict(
+      test.map((index) => embeddings[index]!),
+      test.map((index) => items[index]!.prompt)
+    )
     test.forEach((index, position) => {
       winRates[index] = predicted[position]!
     })
@@ -210,7 +213,10 @@ export const heldOutResult = (
     router: trainer.name,
     embedder: options.embedder,
     protocol: "held-out",
-    winRates: fitted.predict(keep.map((index) => evaluation.embeddings[index]!)),
+    winRates: fitted.predict(
+      keep.map((index) => evaluation.embeddings[index]!),
+      keep.map((index) => evaluation.benchmark.items[index]!.prompt)
+    ),
     hyperParameters: [fitted.hyperParameters]
   })
 }
@@ -313,6 +319,7 @@ export const trainedResults = Effect.fn("QualityBenchmark.trainedResults")(funct
       : []
   const results: Array<RouterResult> = []
   for (const trainer of options.trainers) {
+    if (trainer.benchEmbedders !== undefined && !trainer.benchEmbedders.includes(embedder.name)) continue
     log(`${benchmark.name}: ${trainer.name} × ${embedder.name}`)
     const result =
       benchmark.name === "mt-bench"

@@ -5,6 +5,8 @@
  *
  * @since 0.1.0
  */
+import * as KnnLogisticRouter from "../routers/KnnLogisticRouter.ts"
+import * as KnnLogisticTraining from "../routers/KnnLogisticTraining.ts"
 import * as KnnRidgeRouter from "../routers/KnnRidgeRouter.ts"
 import * as KnnRidgeTraining from "../routers/KnnRidgeTraining.ts"
 import * as KnnRouter from "../routers/KnnRouter.ts"
@@ -37,7 +39,11 @@ export interface TrainingSet {
  * @since 0.1.0
  */
 export interface Fitted {
-  readonly predict: (embeddings: ReadonlyArray<Float32Array>) => ReadonlyArray<number>
+  /** Win rates of prompts from their embeddings and texts (in the same order). */
+  readonly predict: (
+    embeddings: ReadonlyArray<Float32Array>,
+    prompts: ReadonlyArray<string>
+  ) => ReadonlyArray<number>
   readonly hyperParameters: Readonly<Record<string, number | string>>
   /** The fitted parameters, for saving (type depends on the trainer). */
   readonly model?: unknown
@@ -49,8 +55,13 @@ export interface Fitted {
  * @since 0.1.0
  */
 export interface Trainer {
-  readonly name: "mf" | "knn" | "sw_ranking" | "classifier" | "knn_ridge"
+  readonly name: "mf" | "knn" | "sw_ranking" | "classifier" | "knn_ridge" | "knn_logistic"
   readonly fit: (set: TrainingSet) => Fitted
+  /**
+   * The embedders (`EmbedderShape.name`) the quality benchmark trains this router with; every
+   * embedder when absent. For routers too slow to train once per embedder.
+   */
+  readonly benchEmbedders?: ReadonlyArray<string>
 }
 
 /**
@@ -320,7 +331,50 @@ export const knnRidge = (): Trainer => ({
 })
 
 /**
- * Every trainer, by name.
+ * Stacked router (`KnnLogisticTraining.fit`): level-1 neighbour means and ridge regressions of the
+ * strong score, the weak score and their gap, then logistic regressions on those, the prompt's text
+ * features and (with groups) a soft group posterior; every choice from inner cross-validation of the
+ * training set. Needs the prompt texts at prediction time.
+ *
+ * @since 0.1.0
+ */
+export const knnLogistic = (options: { readonly onProgress?: (message: string) => void } = {}): Trainer => ({
+  name: "knn_logistic",
+  // About a minute per MMLU training fold: the benchmark runs it with the default embedder only.
+  benchEmbedders: ["static+hashing-512"],
+  fit: (set) => {
+    const { model, report } = KnnLogisticTraining.fit(
+      pairItems(set).map(({ index }) => {
+        const item = set.items[index]!
+        return {
+          embedding: set.embeddings[index]!,
+          prompt: item.prompt,
+          strongScore: item.scores[set.strongModel]!,
+          weakScore: item.scores[set.weakModel]!,
+          ...(item.group === undefined ? {} : { group: item.group })
+        }
+      }),
+      options.onProgress === undefined ? {} : { onProgress: options.onProgress }
+    )
+    return {
+      model,
+      predict: (queries, prompts) => KnnLogisticRouter.winRates(model, queries, prompts),
+      hyperParameters: {
+        ...KnnLogisticRouter.hyperParameters(model),
+        ...Object.fromEntries(
+          Object.entries(report.levelOne).map(([key, value]) => [`levelOne.${key}`, value])
+        ),
+        chosen: report.chosen,
+        innerApgr:
+          report.candidates.find((candidate) => candidate.name === report.chosen)?.apgr ?? Number.NaN,
+        trainingSeconds: report.seconds["total"] ?? Number.NaN
+      }
+    }
+  }
+})
+
+/**
+ * Every trainer, by name: what `llm-router train` accepts and what the quality benchmark runs.
  *
  * @since 0.1.0
  */
@@ -329,5 +383,6 @@ export const trainers: ReadonlyArray<Trainer> = [
   knn(),
   similarityWeighted(),
   classifier(),
-  knnRidge()
+  knnRidge(),
+  knnLogistic()
 ]

@@ -13,10 +13,9 @@
 import { Effect } from "effect"
 import type { EmbedderShape } from "../embeddings/Embedder.ts"
 import * as LinearAlgebra from "./LinearAlgebra.ts"
-import { embedPrompt, sigmoid } from "./RouterSupport.ts"
+import { embeddingRouter, sigmoid } from "./RouterSupport.ts"
 import * as Weights from "./Weights.ts"
-import { RouterError } from "./WinRateRouter.ts"
-import type { WinRateRouter } from "./WinRateRouter.ts"
+import type { RouterError, WinRateRouter } from "./WinRateRouter.ts"
 
 /**
  * The fitted blend.
@@ -223,24 +222,13 @@ export const make = (options: {
   readonly model: KnnRidgeModel
   readonly embedder: EmbedderShape
   readonly name?: string
-}): Effect.Effect<WinRateRouter, RouterError> => {
-  const name = options.name ?? "knn_ridge"
-  const { embedder, model } = options
-  if (embedder.dimension !== model.dimension) {
-    return Effect.fail(
-      new RouterError({
-        router: name,
-        reason: "InvalidWeights",
-        message: `${name} model expects ${model.dimension}-d embeddings but embedder ${embedder.name} gives ${embedder.dimension}-d`
-      })
-    )
-  }
-  return Effect.succeed({
-    name,
-    winRate: (prompt: string) =>
-      Effect.map(embedPrompt(name, embedder, prompt), (embedding) => winRate(model, embedding))
+}): Effect.Effect<WinRateRouter, RouterError> =>
+  embeddingRouter({
+    name: options.name ?? "knn_ridge",
+    embedder: options.embedder,
+    dimension: options.model.dimension,
+    winRate: (embedding) => winRate(options.model, embedding)
   })
-}
 
 const SCALARS = [
   "k",

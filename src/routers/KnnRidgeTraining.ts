@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { rankingApgr } from "./InnerValidation.ts"
 import * as KnnRidgeRouter from "./KnnRidgeRouter.ts"
 import type { KnnRidgeModel } from "./KnnRidgeRouter.ts"
 import * as LinearAlgebra from "./LinearAlgebra.ts"
@@ -71,30 +72,6 @@ export interface FitOptions {
   readonly temperatures?: ReadonlyArray<number>
   readonly lambdas?: ReadonlyArray<number>
   readonly alphas?: ReadonlyArray<number>
-}
-
-/** Exact APGR of a ranking of prompts by `scores` (RouteLLM's area, every threshold). */
-const rankingApgr = (scores: ReadonlyArray<number>, gaps: ReadonlyArray<number>): number => {
-  const order = scores.map((_, index) => index).sort((a, b) => scores[b]! - scores[a]! || a - b)
-  const n = order.length
-  const totalGap = gaps.reduce((sum, gap) => sum + gap, 0)
-  if (n === 0 || totalGap <= 0) return Number.NaN
-  // Area under "gain recovered" against strong fraction, ties moved together.
-  let gained = 0
-  let area = 0
-  let previousX = 0
-  let previousY = 0
-  for (let index = 0; index < n; index++) {
-    gained += gaps[order[index]!]!
-    const next = order[index + 1]
-    if (next !== undefined && scores[next] === scores[order[index]!]) continue
-    const x = (index + 1) / n
-    const y = gained / totalGap
-    area += ((x - previousX) * (y + previousY)) / 2
-    previousX = x
-    previousY = y
-  }
-  return area
 }
 
 const meanAndScale = (values: ReadonlyArray<number>) => {

@@ -13,6 +13,8 @@ import type { EmbedderShape } from "../embeddings/Embedder.ts"
 import { makeEmbedder } from "../embeddings/EmbedderRegistry.ts"
 import * as ClassifierRouter from "./ClassifierRouter.ts"
 import * as KeywordWinRate from "./KeywordWinRate.ts"
+import * as KnnLogisticRouter from "./KnnLogisticRouter.ts"
+import * as KnnLogisticWeights from "./KnnLogisticWeights.ts"
 import * as KnnRidgeRouter from "./KnnRidgeRouter.ts"
 import * as KnnRouter from "./KnnRouter.ts"
 import * as RouteLLMCheckpoint from "./RouteLLMCheckpoint.ts"
@@ -35,6 +37,7 @@ export const routerNames = [
   "classifier",
   "knn",
   "knn_ridge",
+  "knn_logistic",
   "random",
   "token-count",
   "keyword"
@@ -160,6 +163,22 @@ const makeKnnRidge = Effect.fn("RouterRegistry.knn_ridge")(function* (options: R
   return yield* KnnRidgeRouter.make({ model, embedder })
 })
 
+const makeKnnLogistic = Effect.fn("RouterRegistry.knn_logistic")(function* (options: RouterOptions) {
+  // No shipped default: the router is trained on the user's own data (or a benchmark).
+  if (options.weights === undefined)
+    return yield* routerError(
+      "knn_logistic",
+      "InvalidInput",
+      `router "knn_logistic" has no shipped default weights: train them with llm-router train --router knn_logistic --data FILE.jsonl --output knn_logistic.json, then pass --weights knn_logistic.json`
+    )
+  const weights = yield* loadManifest("knn_logistic", options.weights)
+  const model = yield* Effect.mapError(KnnLogisticWeights.fromWeights(weights), (cause) =>
+    routerError("knn_logistic", "InvalidWeights", cause.message, cause)
+  )
+  const embedder = yield* resolveEmbedder("knn_logistic", options, weights.manifest)
+  return yield* KnnLogisticRouter.make({ model, embedder })
+})
+
 const makeSimilarityWeighted = Effect.fn("RouterRegistry.sw_ranking")(function* (options: RouterOptions) {
   const weights = yield* loadManifest("sw_ranking", options.weights ?? defaultWeightsPath("sw_ranking"))
   const battles = yield* Effect.mapError(SimilarityWeightedRouter.fromWeights(weights), (cause) =>
@@ -218,6 +237,8 @@ export const makeRouter = (
       return makeKnn(options)
     case "knn_ridge":
       return makeKnnRidge(options)
+    case "knn_logistic":
+      return makeKnnLogistic(options)
     case "sw_ranking":
       return makeSimilarityWeighted(options)
     case "classifier":

@@ -1,12 +1,13 @@
 /**
  * Small pieces shared by the embedding-based routers: embedding a prompt with errors mapped to
- * `RouterError`, the logistic function, and cosine similarity.
+ * `RouterError`, building a router over an embedder, the logistic function, and cosine similarity.
  *
  * @since 0.1.0
  */
 import { Effect } from "effect"
 import type { EmbedderShape } from "../embeddings/Embedder.ts"
 import { RouterError } from "./WinRateRouter.ts"
+import type { WinRateRouter } from "./WinRateRouter.ts"
 
 /**
  * Embeds a prompt, turning an `EmbeddingError` into a `RouterError` (`EmbeddingFailed`) of `router`.
@@ -54,4 +55,34 @@ export const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
     nb += y * y
   }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb)
+}
+
+/**
+ * A win-rate router over an embedder: fails with `RouterError` (`InvalidWeights`) when the
+ * embedder's dimension differs from the model's, else embeds each prompt and scores it with
+ * `winRate`.
+ *
+ * @since 0.1.0
+ */
+export const embeddingRouter = (options: {
+  readonly name: string
+  readonly embedder: EmbedderShape
+  readonly dimension: number
+  readonly winRate: (embedding: Float32Array, prompt: string) => number
+}): Effect.Effect<WinRateRouter, RouterError> => {
+  const { dimension, embedder, name } = options
+  if (embedder.dimension !== dimension) {
+    return Effect.fail(
+      new RouterError({
+        router: name,
+        reason: "InvalidWeights",
+        message: `${name} model expects ${dimension}-d embeddings but embedder ${embedder.name} gives ${embedder.dimension}-d`
+      })
+    )
+  }
+  return Effect.succeed({
+    name,
+    winRate: (prompt: string) =>
+      Effect.map(embedPrompt(name, embedder, prompt), (embedding) => options.winRate(embedding, prompt))
+  })
 }

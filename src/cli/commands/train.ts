@@ -16,6 +16,8 @@ import { makeEmbedder } from "../../embeddings/EmbedderRegistry.ts"
 import type { BenchmarkItem } from "../../evaluation/Datasets.ts"
 import * as Trainers from "../../evaluation/Trainers.ts"
 import * as ClassifierRouter from "../../routers/ClassifierRouter.ts"
+import type * as KnnLogisticRouter from "../../routers/KnnLogisticRouter.ts"
+import * as KnnLogisticWeights from "../../routers/KnnLogisticWeights.ts"
 import * as KnnRidgeRouter from "../../routers/KnnRidgeRouter.ts"
 import * as KnnRouter from "../../routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../../routers/MatrixFactorizationRouter.ts"
@@ -186,6 +188,11 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
       KnnRidgeRouter.save(options.output, fitted.model as KnnRidgeRouter.KnnRidgeModel, metadata),
       fail
     )
+  } else if (trainer.name === "knn_logistic") {
+    yield* Effect.mapError(
+      KnnLogisticWeights.save(options.output, fitted.model as KnnLogisticRouter.KnnLogisticModel, metadata),
+      fail
+    )
   } else if (trainer.name === "knn") {
     const labelled = items.flatMap((item, index) => {
       const strong = item.scores[options.strongModel]
@@ -233,7 +240,7 @@ export const trainCommand = Command.make(
     ),
     router: Options.text("router").pipe(
       Options.withDefault("mf"),
-      Options.withDescription("mf, knn, knn_ridge, sw_ranking or classifier")
+      Options.withDescription("mf, knn, knn_ridge, knn_logistic, sw_ranking or classifier")
     ),
     embedder: Options.text("embedder").pipe(
       Options.withDefault("static+hashing"),

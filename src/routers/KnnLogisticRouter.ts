@@ -1,0 +1,318 @@
+/**
+ * A stacked router for one strong/weak pair. Level 1 reads the labelled prompts nearest to the
+ * request: similarity-weighted neighbour means and ridge regressions on the embedding of the strong
+ * score, the weak score and their gap (six inputs), plus, when the training prompts carry a group
+ * (an MMLU subject), a soft vote over the groups of the 80 nearest. Level 2 is a pair of logistic
+ * regressions on those inputs, the prompt's text features (`PromptFeatures`) and their products with
+ * the two neighbour logits: P(strong right, weak wrong) − P(weak right, strong wrong). A 1-d
+ * least-squares fit maps that score to the expected score gap, and the win rate is
+ * `σ(expected gap / winRateScale)` with `winRateScale` a quarter of the training score range, so 0.5
+ * means "no expected gain" and the map is the same for every model trained on one score scale.
+ *
+ * Every choice (neighbour counts and temperatures, ridge penalties, the level-2 candidate and its
+ * penalty) comes from inner cross-validation of the training set (`KnnLogisticTraining.fit`). The
+ * neighbour search is in `KnnLogisticNeighbours`, saving and loading in `KnnLogisticWeights`.
+ *
+ * @since 0.1.0
+ */
+import type { Effect } from "effect"
+import type { EmbedderShape } from "../embeddings/Embedder.ts"
+import { GROUP_NEIGHBOURS, groupPosterior, nearest, neighbourMeans } from "./KnnLogisticNeighbours.ts"
+import type { NeighbourSetting } from "./KnnLogisticNeighbours.ts"
+import * as LinearAlgebra from "./LinearAlgebra.ts"
+import { logisticProbability } from "./LogisticRegression.ts"
+import * as PromptFeatures from "./PromptFeatures.ts"
+import { embeddingRouter, sigmoid } from "./RouterSupport.ts"
+import type { RouterError, WinRateRouter } from "./WinRateRouter.ts"
+
+/**
+ * A ridge regression on the unit-normalised embedding: `offset + direction · x`.
+ *
+ * @since 0.1.0
+ */
+export interface RidgePart {
+  readonly direction: Float32Array
+  readonly offset: number
+}
+
+/**
+ * `(value − mean) / scale`.
+ *
+ * @since 0.1.0
+ */
+export interface Standardisation {
+  readonly mean: number
+  readonly scale: number
+}
+
+/**
+ * The level-2 model: the two logistic regressions (weights then bias, over the design of
+ * {@link design}), or the knn_ridge-style blend `alpha · z(kNN gap) + (1 − alpha) · z(ridge gap)`.
+ *
+ * @since 0.1.0
+ */
+export type Head =
+  | {
+      readonly kind: "L" | "LS"
+      readonly l2: number
+      readonly strongWins: Float64Array
+      readonly weakWins: Float64Array
+    }
+  | { readonly kind: "base"; readonly alpha: number }
+
+/**
+ * The fitted router.
+ *
+ * @since 0.1.0
+ */
+export interface KnnLogisticModel {
+  readonly dimension: number
+  /** count × dimension, row-major, rows L2-normalised (and rounded to float16, as saved). */
+  readonly examples: Float32Array
+  /** Strong and weak scores rescaled to [0, 1] by the training range; gap = raw strong − weak. */
+  readonly strongScores: Float32Array
+  readonly weakScores: Float32Array
+  readonly gaps: Float32Array
+  /** Group index of each example (into `groupNames`); no groups: no subject posterior. */
+  readonly groups: Int32Array
+  readonly groupNames: ReadonlyArray<string>
+  readonly scoreLow: number
+  readonly scoreHigh: number
+  readonly knnStrong: NeighbourSetting
+  readonly knnWeak: NeighbourSetting
+  readonly knnGap: NeighbourSetting
+  readonly ridgeStrong: RidgePart
+  readonly ridgeWeak: RidgePart
+  readonly ridgeGap: RidgePart
+  readonly ridgeStrongScale: Standardisation
+  readonly ridgeWeakScale: Standardisation
+  readonly knnGapScale: Standardisation
+  readonly ridgeGapScale: Standardisation
+  /** Text features kept (non-constant on the training prompts) and their standardisation. */
+  readonly featureColumns: ReadonlyArray<number>
+  readonly featureMeans: ReadonlyArray<number>
+  readonly featureScales: ReadonlyArray<number>
+  readonly frequency: PromptFeatures.DocumentFrequency
+  readonly head: Head
+  /** Expected gap = calibrationIntercept + calibrationSlope · level-2 score. */
+  readonly calibrationSlope: number
+  readonly calibrationIntercept: number
+  /** Win rate = σ(expected gap / winRateScale). */
+  readonly winRateScale: number
+}
+
+/**
+ * `log(p / (1 − p))` with `p` clipped to [1e-3, 1 − 1e-3].
+ *
+ * @since 0.1.0
+ */
+export const clippedLogit = (p: number): number => {
+  const clipped = Math.min(Math.max(p, 1e-3), 1 - 1e-3)
+  return Math.log(clipped / (1 - clipped))
+}
+
+const standardise = (value: number, { mean, scale }: Standardisation) => (value - mean) / scale
+
+/**
+ * The level-2 design row: the six level-1 inputs `b`, the standardised text features `f`, their
+ * products with `b[0]` and `b[1]`, then (for `LS`) the group posterior.
+ *
+ * @since 0.1.0
+ */
+export const design = (
+  b: ArrayLike<number>,
+  f: ArrayLike<number>,
+  posterior?: ArrayLike<number>
+): Float64Array => {
+  const m = f.length
+  const out = new Float64Array(6 + 3 * m + (posterior?.length ?? 0))
+  for (let i = 0; i < 6; i++) out[i] = b[i]!
+  for (let i = 0; i < m; i++) {
+    out[6 + i] = f[i]!
+    out[6 + m + i] = f[i]! * b[0]!
+    out[6 + 2 * m + i] = f[i]! * b[1]!
+  }
+  if (posterior !== undefined) for (let g = 0; g < posterior.length; g++) out[6 + 3 * m + g] = posterior[g]!
+  return out
+}
+
+/**
+ * `σ(bias + weights · row)` with the bias last in `weights`.
+/**
+ * The standardised text features of a prompt (kept columns only).
+ *
+ * @since 0.1.0
+ */
+export const textFeatures = (
+  model: Pick<KnnLogisticModel, "featureColumns" | "featureMeans" | "featureScales" | "frequency">,
+  prompt: string
+): Array<number> => {
+  const all = PromptFeatures.features(prompt, model.frequency)
+  return model.featureColumns.map(
+    (column, index) => (all[column]! - model.featureMeans[index]!) / model.featureScales[index]!
+  )
+}
+
+const ridgeValue = (part: RidgePart, unit: ArrayLike<number>) =>
+  part.offset + LinearAlgebra.dot(part.direction, unit)
+
+/**
+ * The expected score gap (strong − weak) of one prompt from its similarities to every example and
+ * its unit-normalised embedding.
+ *
+ * @since 0.1.0
+ */
+export const expectedGap = (
+  model: KnnLogisticModel,
+  similarities: ArrayLike<number>,
+  unit: ArrayLike<number>,
+  prompt: string
+): number => {
+  const take = Math.max(model.knnStrong.k, model.knnWeak.k, model.knnGap.k, GROUP_NEIGHBOURS)
+  const top = nearest(similarities, Math.min(take, model.gaps.length))
+  const strong = neighbourMeans(top, [model.strongScores], [model.knnStrong])[0]![0]!
+  const weak = neighbourMeans(top, [model.weakScores], [model.knnWeak])[0]![0]!
+  const gap = neighbourMeans(top, [model.gaps], [model.knnGap])[0]![0]!
+  const knnGapZ = standardise(gap, model.knnGapScale)
+  const ridgeGapZ = standardise(ridgeValue(model.ridgeGap, unit), model.ridgeGapScale)
+  const { head } = model
+  let score: number
+  if (head.kind === "base") {
+    score = head.alpha * knnGapZ + (1 - head.alpha) * ridgeGapZ
+  } else {
+    const b = [
+      clippedLogit(strong),
+      clippedLogit(weak),
+      standardise(ridgeValue(model.ridgeStrong, unit), model.ridgeStrongScale),
+      standardise(ridgeValue(model.ridgeWeak, unit), model.ridgeWeakScale),
+      knnGapZ,
+      ridgeGapZ
+    ]
+    const posterior =
+      head.kind === "LS" ? groupPosterior(top, model.groups, model.groupNames.length) : undefined
+    const row = design(b, textFeatures(model, prompt), posterior)
+    score = logisticProbability(head.strongWins, row) - logisticProbability(head.weakWins, row)
+  }
+  return model.calibrationIntercept + model.calibrationSlope * score
+}
+
+const unitVector = (embedding: ArrayLike<number>, dimension: number) => {
+  let norm = 0
+  for (let i = 0; i < dimension; i++) norm += embedding[i]! * embedding[i]!
+  const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0
+  return Float64Array.from({ length: dimension }, (_, i) => embedding[i]! * scale)
+}
+
+/**
+ * Win rates of many prompts (embeddings and texts, in the same order): blocked similarity search
+ * against every example, then {@link expectedGap} mapped by `σ(gap / winRateScale)`.
+ *
+ * @since 0.1.0
+ */
+export const winRates = (
+  model: KnnLogisticModel,
+  embeddings: ReadonlyArray<ArrayLike<number>>,
+  prompts: ReadonlyArray<string>
+): Array<number> => {
+  const units = embeddings.map((embedding) => unitVector(embedding, model.dimension))
+  const out = new Array<number>(units.length)
+  LinearAlgebra.forEachDotProductRow(
+    units,
+    Float64Array.from(model.examples),
+    model.gaps.length,
+    model.dimension,
+    (query, similarities) => {
+      out[query] = sigmoid(
+        expectedGap(model, similarities, units[query]!, prompts[query]!) / model.winRateScale
+      )
+    }
+  )
+  return out
+}
+
+/**
+ * Win rate of one prompt (pure).
+ *
+ * @since 0.1.0
+ */
+export const winRate = (model: KnnLogisticModel, embedding: ArrayLike<number>, prompt: string): number => {
+  const unit = unitVector(embedding, model.dimension)
+  const count = model.gaps.length
+  const d = model.dimension
+  const examples = model.examples
+  const similarities = new Float64Array(count)
+  // Four rows per pass share the loads of the query; each sum still runs in increasing i, so the
+  // numbers are those of the one-pair loop (and of the batch path).
+  let row = 0
+  for (; row + 4 <= count; row += 4) {
+    const o0 = row * d
+    const o1 = o0 + d
+    const o2 = o1 + d
+    const o3 = o2 + d
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    for (let i = 0; i < d; i++) {
+      const x = unit[i]!
+      s0 += examples[o0 + i]! * x
+      s1 += examples[o1 + i]! * x
+      s2 += examples[o2 + i]! * x
+      s3 += examples[o3 + i]! * x
+    }
+    similarities[row] = s0
+    similarities[row + 1] = s1
+    similarities[row + 2] = s2
+    similarities[row + 3] = s3
+  }
+  for (; row < count; row++) {
+    let sum = 0
+    const offset = row * d
+    for (let i = 0; i < d; i++) sum += examples[offset + i]! * unit[i]!
+    similarities[row] = sum
+  }
+  return sigmoid(expectedGap(model, similarities, unit, prompt) / model.winRateScale)
+}
+
+/**
+ * The hyper-parameters of a fitted model, for manifests and reports.
+ *
+ * @since 0.1.0
+ */
+export const hyperParameters = (model: KnnLogisticModel): Record<string, number | string> => ({
+  head: model.head.kind,
+  ...(model.head.kind === "base" ? { alpha: model.head.alpha } : { l2: model.head.l2 }),
+  knnStrong: `${model.knnStrong.k}/${model.knnStrong.temperature}`,
+  knnWeak: `${model.knnWeak.k}/${model.knnWeak.temperature}`,
+  knnGap: `${model.knnGap.k}/${model.knnGap.temperature}`,
+  features: model.featureColumns.length,
+  groups: model.groupNames.length
+})
+
+/**
+ * Builds the router from a fitted model and the embedder it was trained with. Fails with
+ * `RouterError` (`InvalidWeights`) when the embedder's dimension differs from the model's.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { Embeddings, Routers } from "effect-llm-router"
+ * const { HashingEmbedder } = Embeddings
+ * const { KnnLogisticRouter, KnnLogisticTraining } = Routers
+ *
+ * // examples: { embedding, prompt, strongScore, weakScore, group? }
+ * const model = KnnLogisticTraining.fit(examples)
+ * const router = KnnLogisticRouter.make({ model, embedder: HashingEmbedder.make() })
+ *
+ * @since 0.1.0
+ */
+export const make = (options: {
+  readonly model: KnnLogisticModel
+  readonly embedder: EmbedderShape
+  readonly name?: string
+}): Effect.Effect<WinRateRouter, RouterError> =>
+  embeddingRouter({
+    name: options.name ?? "knn_logistic",
+    embedder: options.embedder,
+    dimension: options.model.dimension,
+    winRate: (embedding, prompt) => winRate(options.model, embedding, prompt)
+  })
