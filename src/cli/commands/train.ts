@@ -36,12 +36,16 @@ export class TrainError extends Data.TaggedError("TrainError")<{
   readonly cause?: unknown
 }> {}
 
+// `group`: an optional category of the prompt (a task type, a subject); `knn_logistic` learns a
+// soft group posterior from it, the other routers ignore it.
 const ScoredLine = Schema.Struct({
   prompt: Schema.String,
+  group: Schema.optional(Schema.String),
   scores: Schema.Record({ key: Schema.String, value: Schema.Number })
 })
 const PreferenceLine = Schema.Struct({
   prompt: Schema.String,
+  group: Schema.optional(Schema.String),
   model_a: Schema.String,
   model_b: Schema.String,
   winner: Schema.Literal("model_a", "model_b", "tie", "tie (bothbad)")
@@ -66,7 +70,7 @@ export const parseTrainingData = (text: string): Either.Either<Array<BenchmarkIt
         new TrainError({
           reason: "InvalidData",
           line: index + 1,
-          message: `line ${index + 1}: expected {prompt, scores} or {prompt, model_a, model_b, winner}: ${decoded.left.message}`,
+          message: `line ${index + 1}: expected {prompt, scores} or {prompt, model_a, model_b, winner} (each with an optional group): ${decoded.left.message}`,
           cause: decoded.left
         })
       )
@@ -80,7 +84,12 @@ export const parseTrainingData = (text: string): Either.Either<Array<BenchmarkIt
           : value.winner === "model_b"
             ? { [value.model_a]: 0, [value.model_b]: 1 }
             : { [value.model_a]: 0.5, [value.model_b]: 0.5 }
-    items.push({ id: `${index + 1}`, prompt: value.prompt, scores })
+    items.push({
+      id: `${index + 1}`,
+      prompt: value.prompt,
+      scores,
+      ...(value.group === undefined ? {} : { group: value.group })
+    })
   }
   return Either.right(items)
 }
@@ -236,7 +245,9 @@ export const trainCommand = Command.make(
   "train",
   {
     data: Options.text("data").pipe(
-      Options.withDescription("JSONL: {prompt, scores} or {prompt, model_a, model_b, winner} per line")
+      Options.withDescription(
+        "JSONL: {prompt, scores} or {prompt, model_a, model_b, winner} per line, each with an optional group"
+      )
     ),
     router: Options.text("router").pipe(
       Options.withDefault("mf"),
