@@ -206,17 +206,23 @@ export const runQualityBench = (
     const itemCount = (name: BenchmarkName) =>
       (name === "arena" ? arena : benchmarks.find(({ benchmark }) => benchmark.name === name)?.benchmark)
         ?.items.length ?? 0
-    // Longest first: the trainers' cost grows with the square of the prompts (MMLU: about a minute
-    // per embedder); a slow embedder without a cache adds its embedding (USE-lite: ~0.05 s a prompt).
-    const cost = (unit: QualityUnit) =>
-      unit.benchmarks.reduce((sum, name) => {
+    // Longest first: each trainer's cost grows with the square of the prompts (MMLU: about 25 s of
+    // CPU per trainer and embedder, times the trainer's `benchCost`); a slow embedder without a cache
+    // adds its embedding (USE-lite: ~0.05 s a prompt).
+    const cost = (unit: QualityUnit) => {
+      const shapeName = embedders[embedderNames.indexOf(unit.embedder)]!.name
+      const trainerCost = trainers
+        .filter(
+          (trainer) => trainer.benchEmbedders === undefined || trainer.benchEmbedders.includes(shapeName)
+        )
+        .reduce((sum, trainer) => sum + (trainer.benchCost ?? 1), 0)
+      return unit.benchmarks.reduce((sum, name) => {
         const count = itemCount(name)
         const slow = SLOW_EMBEDDERS.some((slowName) => unit.embedder.startsWith(slowName))
-        const cached = existsSync(
-          join(cacheDir, embedders[embedderNames.indexOf(unit.embedder)]!.name, `${name}.json`)
-        )
-        return sum + count * count * 3e-7 + (slow && !cached ? count * 0.05 : 0)
+        const cached = existsSync(join(cacheDir, shapeName, `${name}.json`))
+        return sum + count * count * 6e-8 * trainerCost + (slow && !cached ? count * 0.05 : 0)
       }, 0)
+    }
     const pool =
       units.length > 0
         ? yield* Effect.fork(

@@ -62,6 +62,11 @@ export interface Trainer {
    * embedder when absent. For routers too slow to train once per embedder.
    */
   readonly benchEmbedders?: ReadonlyArray<string>
+  /**
+   * CPU of one training relative to a typical trainer's (1 when absent), for the quality benchmark's
+   * scheduler: it starts the costliest work first.
+   */
+  readonly benchCost?: number
 }
 
 /**
@@ -342,6 +347,8 @@ export const knnLogistic = (options: { readonly onProgress?: (message: string) =
   name: "knn_logistic",
   // About a minute per MMLU training fold: the benchmark runs it with the default embedder only.
   benchEmbedders: ["static+hashing-512"],
+  // On MMLU about 330 s of CPU against about 25 s for a typical trainer.
+  benchCost: 13,
   fit: (set) => {
     const { model, report } = KnnLogisticTraining.fit(
       pairItems(set).map(({ index }) => {
