@@ -109,9 +109,13 @@ export const innerNeighbourValues = (
   const posterior = groupCount > 1 ? new Float64Array(n * groupCount) : undefined
   const take = Math.min(n, Math.max(...settings.map((setting) => setting.k), GROUP_NEIGHBOURS))
   const queries = Array.from({ length: n }, (_, row) => rows.subarray(row * d, (row + 1) * d))
+  // Each row's neighbours come from the other inner folds: the candidate rows of each fold, once.
+  const foldCount = innerFold.reduce((most, fold) => Math.max(most, fold), 0) + 1
+  const candidatesOf = Array.from({ length: foldCount }, (_, fold) =>
+    Int32Array.from(innerFold.keys()).filter((row) => innerFold[row] !== fold)
+  )
   LinearAlgebra.forEachDotProductRow(queries, Float64Array.from(rows), n, d, (query, similarities) => {
-    const fold = innerFold[query]!
-    const top = nearest(similarities, take, (row) => innerFold[row] !== fold)
+    const top = nearest(similarities, take, candidatesOf[innerFold[query]!])
     neighbourMeans(top, targets, settings).forEach((means, s) =>
       means.forEach((value, t) => {
         knnValues[s]![t]![query] = value

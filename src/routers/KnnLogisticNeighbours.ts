@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as KnnRouter from "./KnnRouter.ts"
 
 /**
  * A neighbour mean: the `k` most similar examples, weighted `exp((similarity − best) / temperature)`
@@ -31,74 +32,27 @@ export const GROUP_NEIGHBOURS = 80
 export const GROUP_TEMPERATURE = 0.05
 
 /**
- * The `take` most similar rows allowed by `allowed` (all when omitted), most similar first (ties:
- * lower row first), by a bounded min-heap: exact top-k in one pass.
+ * The `take` most similar rows among `candidates` (ascending row numbers; every row when omitted),
+ * most similar first (ties: lower row first), with their similarities: `KnnRouter.nearest` over the
+ * candidates' similarities.
  *
  * @since 0.1.0
  */
 export const nearest = (
   similarities: ArrayLike<number>,
   take: number,
-  allowed?: (row: number) => boolean
+  candidates?: Int32Array
 ): { readonly rows: Int32Array; readonly similarities: Float64Array } => {
-  const heapSimilarity = new Float64Array(take)
-  const heapRow = new Int32Array(take)
-  let size = 0
-  // "a is worse than b": less similar, or as similar with a later row.
-  const worse = (sa: number, ra: number, sb: number, rb: number) => sa < sb || (sa === sb && ra > rb)
-  const swap = (a: number, b: number) => {
-    const s = heapSimilarity[a]!
-    const r = heapRow[a]!
-    heapSimilarity[a] = heapSimilarity[b]!
-    heapRow[a] = heapRow[b]!
-    heapSimilarity[b] = s
-    heapRow[b] = r
+  if (candidates === undefined) {
+    const rows = KnnRouter.nearest(similarities, take)
+    return { rows, similarities: Float64Array.from(rows, (row) => similarities[row]!) }
   }
-  const siftDown = (start: number) => {
-    let index = start
-    for (;;) {
-      const left = 2 * index + 1
-      if (left >= size) return
-      const right = left + 1
-      let child = left
-      if (
-        right < size &&
-        worse(heapSimilarity[right]!, heapRow[right]!, heapSimilarity[left]!, heapRow[left]!)
-      )
-        child = right
-      if (!worse(heapSimilarity[child]!, heapRow[child]!, heapSimilarity[index]!, heapRow[index]!)) return
-      swap(index, child)
-      index = child
-    }
-  }
-  const count = similarities.length
-  for (let row = 0; row < count; row++) {
-    const similarity = similarities[row]!
-    if (size === take && similarity <= heapSimilarity[0]!) continue
-    if (allowed !== undefined && !allowed(row)) continue
-    if (size < take) {
-      let index = size++
-      heapSimilarity[index] = similarity
-      heapRow[index] = row
-      while (index > 0) {
-        const parent = (index - 1) >> 1
-        if (!worse(heapSimilarity[index]!, heapRow[index]!, heapSimilarity[parent]!, heapRow[parent]!)) break
-        swap(index, parent)
-        index = parent
-      }
-    } else {
-      heapSimilarity[0] = similarity
-      heapRow[0] = row
-      siftDown(0)
-    }
-  }
-  const order = Array.from({ length: size }, (_, index) => index).sort(
-    (a, b) => heapSimilarity[b]! - heapSimilarity[a]! || heapRow[a]! - heapRow[b]!
+  const order = KnnRouter.nearest(
+    Float64Array.from(candidates, (row) => similarities[row]!),
+    take
   )
-  return {
-    rows: Int32Array.from(order, (index) => heapRow[index]!),
-    similarities: Float64Array.from(order, (index) => heapSimilarity[index]!)
-  }
+  const rows = Int32Array.from(order, (index) => candidates[index]!)
+  return { rows, similarities: Float64Array.from(rows, (row) => similarities[row]!) }
 }
 
 /**

@@ -237,40 +237,12 @@ export const winRates = (
  */
 export const winRate = (model: KnnLogisticModel, embedding: ArrayLike<number>, prompt: string): number => {
   const unit = unitVector(embedding, model.dimension)
-  const count = model.gaps.length
-  const d = model.dimension
-  const examples = model.examples
-  const similarities = new Float64Array(count)
-  // Four rows per pass share the loads of the query; each sum still runs in increasing i, so the
-  // numbers are those of the one-pair loop (and of the batch path).
-  let row = 0
-  for (; row + 4 <= count; row += 4) {
-    const o0 = row * d
-    const o1 = o0 + d
-    const o2 = o1 + d
-    const o3 = o2 + d
-    let s0 = 0
-    let s1 = 0
-    let s2 = 0
-    let s3 = 0
-    for (let i = 0; i < d; i++) {
-      const x = unit[i]!
-      s0 += examples[o0 + i]! * x
-      s1 += examples[o1 + i]! * x
-      s2 += examples[o2 + i]! * x
-      s3 += examples[o3 + i]! * x
-    }
-    similarities[row] = s0
-    similarities[row + 1] = s1
-    similarities[row + 2] = s2
-    similarities[row + 3] = s3
-  }
-  for (; row < count; row++) {
-    let sum = 0
-    const offset = row * d
-    for (let i = 0; i < d; i++) sum += examples[offset + i]! * unit[i]!
-    similarities[row] = sum
-  }
+  const similarities = LinearAlgebra.dotProductsOfQuery(
+    unit,
+    model.examples,
+    model.gaps.length,
+    model.dimension
+  )
   return sigmoid(expectedGap(model, similarities, unit, prompt) / model.winRateScale)
 }
 

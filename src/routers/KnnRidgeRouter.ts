@@ -138,13 +138,8 @@ export const blendScore = (model: KnnRidgeModel, embedding: ArrayLike<number>): 
   let norm = 0
   for (let i = 0; i < d; i++) norm += embedding[i]! * embedding[i]!
   const inverse = norm > 0 ? 1 / Math.sqrt(norm) : 0
-  const similarities = new Float64Array(count)
-  for (let row = 0; row < count; row++) {
-    let sum = 0
-    const offset = row * d
-    for (let i = 0; i < d; i++) sum += examples[offset + i]! * embedding[i]!
-    similarities[row] = sum * inverse
-  }
+  const similarities = LinearAlgebra.dotProductsOfQuery(embedding, examples, count, d)
+  for (let row = 0; row < count; row++) similarities[row]! *= inverse
   const knn = neighbourAverages(similarities, model.gaps, [model])[0]!
   let ridge = model.ridgeOffset
   for (let i = 0; i < d; i++) ridge += model.ridgeDirection[i]! * embedding[i]!

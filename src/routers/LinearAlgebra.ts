@@ -404,6 +404,53 @@ export const dotProducts = (
   }
 }
 
+/**
+ * Dot products of one query with every row (`rows`: row-major, `rowCount` × `dimension`, any numeric
+ * array, e.g. a router's stored float32 examples), for per-request similarity search. Four rows per
+ * pass share the loads of the query; each sum still runs in increasing `i`, so the numbers are those
+ * of the one-pair loop (and of {@link dotProducts}).
+ *
+ * @since 0.1.0
+ */
+export const dotProductsOfQuery = (
+  query: ArrayLike<number>,
+  rows: ArrayLike<number>,
+  rowCount: number,
+  dimension: number
+): Float64Array => {
+  const d = dimension
+  const out = new Float64Array(rowCount)
+  let row = 0
+  for (; row + 4 <= rowCount; row += 4) {
+    const o0 = row * d
+    const o1 = o0 + d
+    const o2 = o1 + d
+    const o3 = o2 + d
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    for (let i = 0; i < d; i++) {
+      const x = query[i]!
+      s0 += rows[o0 + i]! * x
+      s1 += rows[o1 + i]! * x
+      s2 += rows[o2 + i]! * x
+      s3 += rows[o3 + i]! * x
+    }
+    out[row] = s0
+    out[row + 1] = s1
+    out[row + 2] = s2
+    out[row + 3] = s3
+  }
+  for (; row < rowCount; row++) {
+    let sum = 0
+    const offset = row * d
+    for (let i = 0; i < d; i++) sum += rows[offset + i]! * query[i]!
+    out[row] = sum
+  }
+  return out
+}
+
 const dotAt = (queries: Float64Array, query: number, rows: Float64Array, row: number, d: number) => {
   const p = query * d
   const o = row * d
