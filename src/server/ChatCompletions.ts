@@ -117,7 +117,7 @@ const recordAllFailed = (route: string, error: AllAttemptsFailed, startedAtMs: n
     }
     yield* ServerMetrics.recordTrace(route, trace)
     yield* ServerMetrics.recordLatency(route, now - startedAtMs)
-    yield* logDecision(route, undefined, trace, "all attempts failed").pipe(
+    yield* logDecision(route, error.plan, trace, "all attempts failed").pipe(
       // Provider messages are built from status codes and upstream messages, never from keys.
       Effect.annotateLogs(
         "detail",

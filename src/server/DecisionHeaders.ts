@@ -15,9 +15,12 @@
  * | `x-router-latency-ms` | time to the answer (streams: to the first chunk) |
  * | `x-router-ttft-ms` | streams: time to the first content chunk |
  *
+ * A request on which every attempt failed gets the route, win rate, side, attempts and failures.
+ *
  * @since 0.1.0
  */
 import type { Deployment } from "../core/Deployment.ts"
+import type { AllAttemptsFailed } from "../core/Errors.ts"
 import type { Plan } from "../core/Plan.ts"
 import type { RunTrace } from "../fallback/Trace.ts"
 import { attemptsMade } from "../fallback/Trace.ts"
@@ -44,17 +47,15 @@ export const fromPlan = (plan: Plan): Record<string, string> => ({
  * @since 0.1.0
  */
 export const fromRun = (plan: Plan, deployment: Deployment, trace: RunTrace): Record<string, string> => {
-  const failed = trace.attempts.filter((attempt) => attempt.failure !== undefined)
+  const failed = trace.attempts.flatMap((attempt) =>
+    attempt.failure === undefined ? [] : [`${attempt.deployment}=${attempt.failure}`]
+  )
   return {
     ...fromPlan(plan),
     "x-router-deployment": deployment.id,
     "x-router-model": deployment.model,
     "x-router-attempts": String(attemptsMade(trace)),
-    ...(failed.length === 0
-      ? {}
-      : {
-          "x-router-failures": failed.map((attempt) => `${attempt.deployment}=${attempt.failure}`).join(", ")
-        }),
+    ...failuresHeader(failed),
     ...(trace.costUsd === undefined ? {} : { "x-router-cost-usd": trace.costUsd.toFixed(8) }),
     "x-router-latency-ms": String(Math.round(trace.latencyMs)),
     ...(trace.timeToFirstTokenMs === undefined
@@ -62,3 +63,18 @@ export const fromRun = (plan: Plan, deployment: Deployment, trace: RunTrace): Re
       : { "x-router-ttft-ms": String(Math.round(trace.timeToFirstTokenMs)) })
   }
 }
+
+const failuresHeader = (failed: ReadonlyArray<string>): Record<string, string> =>
+  failed.length === 0 ? {} : { "x-router-failures": failed.join(", ") }
+
+/**
+ * Headers for a request on which every attempt failed: the plan's (when the error carries it, see
+ * `AllAttemptsFailed.plan`), the attempts made and each failure.
+ *
+ * @since 0.1.0
+ */
+export const fromFailure = (error: AllAttemptsFailed): Record<string, string> => ({
+  ...(error.plan === undefined ? { "x-router-route": error.route } : fromPlan(error.plan)),
+  "x-router-attempts": String(error.failures.length),
+  ...failuresHeader(error.failures.map((failure) => `${failure.deployment}=${failure._tag}`))
+})

@@ -8,6 +8,7 @@
 import { HttpServerResponse } from "@effect/platform"
 import { Data } from "effect"
 import type { AllAttemptsFailed, NoRouteAvailable, StreamInterrupted } from "../core/Errors.ts"
+import * as DecisionHeaders from "./DecisionHeaders.ts"
 import { httpStatus } from "../core/Errors.ts"
 import type { RouterError } from "../routers/WinRateRouter.ts"
 import type { ErrorBody } from "./Domain.ts"
@@ -244,6 +245,9 @@ export const toResponse = (failure: ServerFailure): HttpServerResponse.HttpServe
     case "Draining":
       // The rest of the body (or the connection) is not worth keeping.
       return HttpServerResponse.setHeader(response, "connection", "close")
+    case "AllAttemptsFailed":
+      // A failed request still explains its routing decision.
+      return HttpServerResponse.setHeaders(response, DecisionHeaders.fromFailure(failure))
     default:
       return response
   }

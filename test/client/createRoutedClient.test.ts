@@ -200,6 +200,8 @@ describe("createRoutedClient (Promise API over the fake upstream)", () => {
       expect(error._tag).toBe("AllAttemptsFailed")
       expect(error.kind).toBe("AuthFailed")
       expect(error.status).toBe(502)
+      // The failure still carries the plan that was run (route, order of deployments, win rate).
+      expect(error.error._tag === "AllAttemptsFailed" ? error.error.plan?.route : undefined).toBe("locked")
       const everything = `${error.message} ${error.stack ?? ""} ${JSON.stringify(error.error)} ${String(error.error.message)}`
       expect(everything).not.toContain(secret)
     } finally {

@@ -168,7 +168,7 @@ describe("GET /health and GET /metrics", () => {
     expect(response.status).toBe(200)
     const body = (await response.json()) as { status: string; routes: number }
     expect(body.status).toBe("ok")
-    expect(body.routes).toBe(9)
+    expect(body.routes).toBe(10)
   })
 
   it("counts requests, attempts, failures, tokens, cost and the strong fraction", async () => {

@@ -233,6 +233,23 @@ describe("upstream failure after failover", () => {
     expectClean(response.text)
   })
 
+  it("a failed request still explains its routing decision in the headers, JSON and streamed", async () => {
+    for (const stream of [false, true]) {
+      const response = await post(
+        "/chat/completions",
+        JSON.stringify({ model: "quality-down", stream, messages: [{ role: "user", content: "p=0.9 hi" }] })
+      )
+      expect(response.status).toBe(502)
+      expect(response.headers.get("x-router-route")).toBe("quality-down")
+      expect(response.headers.get("x-router-win-rate")).toBe("0.9000")
+      expect(response.headers.get("x-router-strong")).toBe("true")
+      expect(response.headers.get("x-router-attempts")).toBe("1")
+      expect(response.headers.get("x-router-failures")).toBe("down-strong@fake=Unavailable")
+      expect(response.headers.get("x-router-deployment")).toBeNull()
+      expectClean(response.text)
+    }
+  })
+
   it("503 once the failing deployment's circuit is open and nothing is left to try", async () => {
     for (let i = 0; i < 3; i++) {
       await post(

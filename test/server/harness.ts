@@ -35,6 +35,7 @@ export const script: Script = {
     down: {
       sequence: ["unavailable", "unavailable", "unavailable", "unavailable", "unavailable", "unavailable"]
     },
+    "down-strong": { sequence: ["unavailable", "unavailable", "unavailable", "unavailable"] },
     hang: { sequence: ["hang", "hang", "hang", "hang"] },
     "cut-stream": {
       reply: "one two three four five six",
@@ -62,6 +63,7 @@ export const configValue = (baseUrl: string, server: Record<string, unknown>) =>
     deployment("flaky@fake", "flaky", { baseUrl }),
     deployment("backup@fake", "backup", { baseUrl }),
     deployment("down@fake", "down", { baseUrl }),
+    deployment("down-strong@fake", "down-strong", { baseUrl }),
     deployment("hang@fake", "hang", { baseUrl, timeoutMs: 300 }),
     deployment("cut@fake", "cut-stream", { baseUrl }),
     deployment("slow@fake", "slow", { baseUrl }),
@@ -76,6 +78,9 @@ export const configValue = (baseUrl: string, server: Record<string, unknown>) =>
       threshold: { router: "prompt", threshold: 0.5, strong: { route: "strong" }, weak: { route: "weak" } }
     },
     down: "down@fake",
+    "quality-down": {
+      threshold: { router: "prompt", threshold: 0.5, strong: "down-strong@fake", weak: { route: "weak" } }
+    },
     hang: "hang@fake",
     cut: "cut@fake",
     slow: "slow@fake",
