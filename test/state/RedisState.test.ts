@@ -10,7 +10,10 @@ import { deploymentAt, request } from "../providers/fixtures.ts"
 import { attempt, plan } from "../fallback/plans.ts"
 import type { RouterState } from "../../src/state/index.ts"
 import * as State from "../../src/state/index.ts"
+import type { RedisClientShape } from "../../src/state/RedisClient.ts"
+import * as RedisClient from "../../src/state/RedisClient.ts"
 import { redisFallbacks } from "../../src/state/RedisClient.ts"
+import * as RedisInFlight from "../../src/state/RedisInFlight.ts"
 import { SessionAffinity } from "../../src/state/SessionAffinity.ts"
 import { layerRedis } from "../../src/state/RedisState.ts"
 import { privateRedis, sharedRedisUrl, uniquePrefix } from "./redisServer.ts"
@@ -271,4 +274,73 @@ describe("Redis outages", () => {
         expect(Number(stored)).toBeGreaterThanOrEqual(1)
       })
   )
+})
+
+describe("in-flight counts shared through Redis", () => {
+  /** A client whose commands can be made to fail, as if Redis were unreachable from this instance. */
+  const switchable = (client: RedisClientShape) => {
+    let reachable = true
+    const shape: RedisClientShape = {
+      ...client,
+      attempt: (operation, command, fallback) =>
+        Effect.suspend(() => (reachable ? client.attempt(operation, command, fallback) : fallback))
+    }
+    return { shape, setReachable: (value: boolean) => (reachable = value) }
+  }
+
+  it.scoped(
+    "a decrement lost while Redis was unreachable is repaired by the next command, not by a TTL",
+    () =>
+      Effect.gen(function* () {
+        const prefix = uniquePrefix("inflight")
+        const a = switchable(yield* RedisClient.make({ url: sharedRedisUrl, keyPrefix: prefix }))
+        const b = switchable(yield* RedisClient.make({ url: sharedRedisUrl, keyPrefix: prefix }))
+        const inFlightA = RedisInFlight.make(a.shape, "a")
+        const inFlightB = RedisInFlight.make(b.shape, "b")
+        const release = yield* Deferred.make<void>()
+        const tracked = yield* Effect.fork(inFlightA.track("d", Deferred.await(release)))
+        while ((yield* inFlightB.count("d")) === 0) yield* Effect.yieldNow()
+        expect(yield* inFlightB.count("d")).toBe(1)
+        // The request ends while `a` cannot reach Redis: its decrement is lost for now.
+        a.setReachable(false)
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(tracked)
+        expect(yield* inFlightA.count("d")).toBe(0)
+        expect(yield* inFlightB.count("d")).toBe(1)
+        // `a`'s next command that reaches Redis publishes the count it missed.
+        a.setReachable(true)
+        yield* inFlightA.count("other")
+        expect(yield* inFlightB.count("d")).toBe(0)
+      })
+  )
+
+  it.scoped("counts add up across instances; a dead instance's count fades out after the safety TTL", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix("inflight-ttl")
+      const a = RedisInFlight.make(yield* RedisClient.make({ url: sharedRedisUrl, keyPrefix: prefix }), "a")
+      const b = RedisInFlight.make(yield* RedisClient.make({ url: sharedRedisUrl, keyPrefix: prefix }), "b")
+      const release = yield* Deferred.make<void>()
+      const fibers = [
+        yield* Effect.fork(a.track("d", Deferred.await(release))),
+        yield* Effect.fork(a.track("d", Deferred.await(release))),
+        yield* Effect.fork(b.track("d", Deferred.await(release)))
+      ]
+      while ((yield* a.count("d")) < 3) yield* Effect.yieldNow()
+      expect(yield* b.count("d")).toBe(3)
+      // `b` never ends its request (its process died): `a` stops counting it after the TTL.
+      yield* TestClock.adjust(RedisInFlight.safetyTtlMs + 1)
+      expect(yield* a.count("d")).toBe(2)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(fibers[0]!)
+      yield* Fiber.join(fibers[1]!)
+      expect(yield* a.count("d")).toBe(0)
+    })
+  )
+
+  it("ignores malformed fields", () => {
+    expect(RedisInFlight.parseField("2:1700000000000")).toEqual({ count: 2, atMs: 1700000000000 })
+    expect(RedisInFlight.parseField("x:1")).toBeUndefined()
+    expect(RedisInFlight.parseField("-1:1")).toBeUndefined()
+    expect(RedisInFlight.parseField("3")).toBeUndefined()
+  })
 })
