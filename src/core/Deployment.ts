@@ -26,7 +26,23 @@ export const Capabilities = Schema.Struct({
 export type Capabilities = typeof Capabilities.Type
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
-const NonNegative = Schema.Number.pipe(Schema.nonNegative())
+const NonNegative = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
+
+const isHttpUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
+const HttpUrl = Schema.String.pipe(
+  Schema.filter(isHttpUrl, {
+    message: (issue) =>
+      `Expected an http(s) URL such as https://api.openai.com/v1, actual ${JSON.stringify(issue.actual)}`
+  })
+)
 
 /**
  * A model at a provider endpoint.
@@ -57,7 +73,7 @@ export class Deployment extends Schema.Class<Deployment>("Deployment")({
   /** The model name the provider expects. */
   model: Schema.NonEmptyTrimmedString,
   /** Base URL of the OpenAI-compatible API, e.g. `https://api.openai.com/v1`. */
-  baseUrl: Schema.optionalWith(Schema.String, { exact: true }),
+  baseUrl: Schema.optionalWith(HttpUrl, { exact: true }),
   /** Name of the environment variable holding the API key; keys are never inlined. */
   apiKeyEnv: Schema.optionalWith(Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/)), {
     exact: true

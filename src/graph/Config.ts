@@ -18,7 +18,6 @@
 import { Effect, Either, Schema } from "effect"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import YAML from "yaml"
 import { Deployment } from "../core/Deployment.ts"
 import type { FailureKind } from "../core/Errors.ts"
 import { ConfigError, failureKinds } from "../core/Errors.ts"
@@ -32,7 +31,15 @@ import {
   classifierFromSpec,
   strategyFromSpec
 } from "../strategies/fromConfig.ts"
+import {
+  environmentVariableName,
+  inlineKeyMessage,
+  inlineKeyOf,
+  maxPlanSteps,
+  planSteps
+} from "./ConfigChecks.ts"
 import { configError, decodeAt, joinPath } from "./ConfigDecode.ts"
+import * as ConfigText from "./ConfigText.ts"
 import type { Route } from "./Route.ts"
 import * as R from "./Route.ts"
 
@@ -221,6 +228,10 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
       }
       case "pipeline": {
         const node = yield* fromEither(decodeAt(nodeSchemas.pipeline, value, here))
+        if (node.deployments.length === 0) {
+          // It would only fail later, on every request, with "no deployment can serve route".
+          return yield* configError(joinPath(here, "deployments"), "a pipeline needs at least one deployment")
+        }
         const deployments = yield* Effect.forEach(node.deployments, (id, i) =>
           lookupDeployment(env, id, joinPath(joinPath(here, "deployments"), i))
         )
@@ -290,13 +301,14 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
         for (const [key, option] of Object.entries(node.routes)) {
           routes[key] = yield* buildRoute(env, option, joinPath(joinPath(here, "routes"), key))
         }
-        if (node.otherwise !== undefined && routes[node.otherwise] === undefined) {
+        // Own keys only: `otherwise: constructor` must not find Object.prototype.constructor.
+        if (node.otherwise !== undefined && !Object.hasOwn(routes, node.otherwise)) {
           return yield* configError(
             joinPath(here, "otherwise"),
             `'${node.otherwise}' is not one of the branch's routes`
           )
         }
-        const missing = classifier.choices.filter((choice) => routes[choice] === undefined)
+        const missing = classifier.choices.filter((choice) => !Object.hasOwn(routes, choice))
         if (missing.length > 0 && node.otherwise === undefined) {
           return yield* configError(
             joinPath(here, "routes"),
@@ -366,14 +378,32 @@ export const fromValue = Effect.fn("RouterConfig.fromValue")(function* (
   input: unknown,
   options: { readonly resolveRouter: RouterResolver; readonly baseDir?: string }
 ) {
+  if (input === null || input === undefined) {
+    return yield* configError("", "the config is empty; it needs at least 'deployments' and 'routes'")
+  }
+  if (typeof input !== "object" || Array.isArray(input)) {
+    return yield* configError(
+      "",
+      `expected a mapping with 'deployments' and 'routes', got ${Array.isArray(input) ? "a list" : `a ${typeof input}`}`
+    )
+  }
   const top = yield* fromEither(decodeAt(TopLevel, input, ""))
   const deployments = new Map<string, Deployment>()
   for (const [index, raw] of top.deployments.entries()) {
     const at = joinPath("deployments", index)
-    if (typeof raw === "object" && raw !== null && ("apiKey" in raw || "api_key" in raw)) {
+    const inlineKey = inlineKeyOf(raw)
+    if (inlineKey !== undefined) return yield* configError(joinPath(at, inlineKey), inlineKeyMessage)
+    if (
+      typeof raw === "object" &&
+      raw !== null &&
+      "apiKeyEnv" in raw &&
+      typeof raw.apiKeyEnv === "string" &&
+      !environmentVariableName.test(raw.apiKeyEnv)
+    ) {
+      // Not echoed: a value that is not a variable name is most likely the key itself.
       return yield* configError(
-        joinPath(at, "apiKey" in raw ? "apiKey" : "api_key"),
-        "API keys must not be written in config files; set 'apiKeyEnv' to the name of the environment variable that holds the key"
+        joinPath(at, "apiKeyEnv"),
+        "expected the name of an environment variable (letters, digits and '_', not starting with a digit), not the key itself (the value is not shown)"
       )
     }
     const deployment = yield* fromEither(decodeAt(Deployment, raw, at))
@@ -384,11 +414,13 @@ export const fromValue = Effect.fn("RouterConfig.fromValue")(function* (
   const routers = new Map<string, ResolvedRouter>()
   for (const [name, raw] of Object.entries(top.routers ?? {})) {
     const at = joinPath("routers", name)
-    const spec = yield* fromEither(
-      Either.mapLeft(Schema.decodeUnknownEither(RouterSpec)(raw), () =>
-        configError(at, "expected a router spec like { type: mf } with optional weights and embedder")
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      return yield* configError(
+        at,
+        "expected a router spec like { type: mf } with optional weights and embedder"
       )
-    )
+    }
+    const spec = yield* fromEither(decodeAt(RouterSpec, raw, at))
     routers.set(
       name,
       yield* options.resolveRouter(name, spec, { path: at, baseDir: options.baseDir ?? process.cwd() })
@@ -398,6 +430,15 @@ export const fromValue = Effect.fn("RouterConfig.fromValue")(function* (
   const names = Object.keys(top.routes)
   if (names.length === 0) return yield* configError("routes", "declare at least one route")
   for (const name of names) yield* namedRoute(env, name, joinPath("routes", name))
+  for (const name of names) {
+    const steps = planSteps(env.resolved.get(name)!)
+    if (steps > maxPlanSteps) {
+      return yield* configError(
+        joinPath("routes", name),
+        `the route would plan ${steps > 1e15 ? "more than 10^15" : steps} steps (each use of a named route copies it into the plan, so routes that use each other several times multiply); a route may plan at most ${maxPlanSteps}`
+      )
+    }
+  }
   const defaultRoute = top.default ?? names[0]!
   if (!Object.hasOwn(top.routes, defaultRoute))
     return yield* configError("default", `unknown route '${defaultRoute}'`)
@@ -424,29 +465,10 @@ export const fromValue = Effect.fn("RouterConfig.fromValue")(function* (
 })
 
 /**
- * Parses config text: YAML for `.yaml`/`.yml`, JSON otherwise. Syntax errors name the line.
+ * Parses config text (see `ConfigText.parseText`).
  * @since 0.1.0
  */
-export const parseText = (text: string, file: string): Either.Either<unknown, ConfigError> => {
-  const isYaml = /\.ya?ml$/i.test(file)
-  if (isYaml) {
-    const document = YAML.parseDocument(text, { prettyErrors: true })
-    const first = document.errors[0]
-    if (first !== undefined) {
-      return Either.left(
-        new ConfigError({ path: file, message: `${file}: invalid YAML: ${first.message}`, cause: first })
-      )
-    }
-    return Either.right(document.toJS())
-  }
-  try {
-    return Either.right(JSON.parse(text))
-  } catch (cause) {
-    return Either.left(
-      new ConfigError({ path: file, message: `${file}: invalid JSON: ${(cause as Error).message}`, cause })
-    )
-  }
-}
+export const parseText = ConfigText.parseText
 
 /**
  * Reads, parses, decodes and resolves a config file.

@@ -198,3 +198,134 @@ describe("RouterConfig", () => {
     expect(missing.message).toContain("cannot read config file")
   })
 })
+
+describe("RouterConfig: adversarial files", () => {
+  const writeConfig = (name: string, text: string): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "router-config-"))
+    const file = path.join(dir, name)
+    fs.writeFileSync(file, text)
+    return file
+  }
+  const loadError = (file: string) =>
+    Effect.runPromise(Effect.flip(RouterConfig.loadWith(file, resolveRouter)))
+  const validYaml = "deployments:\n  - { id: a@x, provider: p, model: a }\nroutes:\n  main: a@x\n"
+
+  it("reports YAML aliases that cannot be expanded as invalid YAML, not as a crash", async () => {
+    const undefinedAnchor = await loadError(writeConfig("alias.yaml", validYaml + "  other: *nowhere\n"))
+    expect(undefinedAnchor.message).toMatch(/alias\.yaml: invalid YAML: .*nowhere/)
+
+    const laughs = ["x0: &a0 [a@x, a@x, a@x, a@x, a@x, a@x, a@x, a@x, a@x]"]
+    for (let i = 1; i < 6; i++)
+      laughs.push(
+        `x${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`
+      )
+    const exhaustion = await loadError(writeConfig("laughs.yaml", `${validYaml}${laughs.join("\n")}\n`))
+    expect(exhaustion.message).toContain("laughs.yaml: invalid YAML")
+  })
+
+  it("says that a config is empty, or not a mapping, in one line", async () => {
+    for (const [name, text] of [
+      ["empty.yaml", ""],
+      ["comment.yaml", "# nothing yet\n"]
+    ] as const) {
+      const file = writeConfig(name, text)
+      expect((await loadError(file)).message).toBe(
+        `${file}: (root): the config is empty; it needs at least 'deployments' and 'routes'`
+      )
+    }
+    expect((await errorOf("routes: main")).message).toBe(
+      "(root): expected a mapping with 'deployments' and 'routes', got a string"
+    )
+    expect((await errorOf([good])).message).toContain("got a list")
+  })
+
+  it("rejects a JSON key written twice instead of keeping the last one", async () => {
+    const text = `{"deployments": ${JSON.stringify(deployments)},\n "routes": {"main": "big@a"},\n "routes": {"other": "small@a"}}`
+    const error = await loadError(writeConfig("twice.json", text))
+    expect(error.message).toContain(
+      'twice.json: invalid JSON: the key "routes" is written twice in one object (line 3'
+    )
+  })
+
+  it("reads a JSON file that starts with a byte order mark", async () => {
+    const file = writeConfig("bom.json", `\uFEFF${JSON.stringify(good)}`)
+    const loaded = await Effect.runPromise(RouterConfig.loadWith(file, resolveRouter))
+    expect(loaded.defaultRoute).toBe("main")
+  })
+
+  it("never echoes what looks like a key, and rejects keys in credential headers", async () => {
+    const keyAsName = await errorOf({
+      ...good,
+      deployments: [{ ...deployments[0], apiKeyEnv: "sk-live-123" }]
+    })
+    expect(keyAsName.path).toBe("deployments[0].apiKeyEnv")
+    expect(keyAsName.message).toContain("name of an environment variable")
+    expect(keyAsName.message).not.toContain("sk-live-123")
+
+    const header = await errorOf({
+      ...good,
+      deployments: [{ ...deployments[0], headers: { "x-tenant": "t1", Authorization: "Bearer sk-live-123" } }]
+    })
+    expect(header.path).toBe("deployments[0].headers.Authorization")
+    expect(header.message).toContain("apiKeyEnv")
+    expect(header.message).not.toContain("sk-live-123")
+  })
+
+  it("checks a branch's routes against its own keys only", async () => {
+    const error = await errorOf(
+      withRoute({
+        branch: {
+          classifier: { type: "tokenCount", bands: [{ upTo: 50, route: "short" }], otherwise: "long" },
+          routes: { long: "big@a" },
+          otherwise: "constructor"
+        }
+      })
+    )
+    expect(error.path).toBe("routes.main.branch.otherwise")
+  })
+
+  it("rejects a pipeline without deployments when loading, not on every request", async () => {
+    const error = await errorOf(withRoute({ pipeline: { deployments: [] } }))
+    expect(error.path).toBe("routes.main.pipeline.deployments")
+    expect(error.message).toContain("at least one deployment")
+  })
+
+  it("names the missing field of a router spec", async () => {
+    const error = await errorOf({ ...good, routers: { fixed: { weights: "w.json" } } })
+    expect(error.path).toBe("routers.fixed.type")
+    expect(error.message).toContain("is missing")
+  })
+
+  it("rejects routes whose plans would multiply out instead of hanging on every request", async () => {
+    const routes: Record<string, unknown> = { r30: { fallback: ["big@a", "small@a"] } }
+    for (let i = 0; i < 30; i++)
+      routes[`r${i}`] = { fallback: [{ route: `r${i + 1}` }, { route: `r${i + 1}` }] }
+    const error = await errorOf({ ...good, routes, default: "r0" })
+    expect(error.message).toMatch(/would plan \d+ steps/)
+  })
+})
+
+describe("RouterConfig: deployment fields", () => {
+  const withDeployment = (extra: Record<string, unknown>) => ({
+    ...good,
+    deployments: [{ ...deployments[0]!, ...extra }, ...deployments.slice(1)]
+  })
+
+  it("rejects infinite weights and prices (they planned with NaN shares)", async () => {
+    for (const field of ["weight", "inputCostPerToken", "outputCostPerToken"]) {
+      const error = await errorOf(withDeployment({ [field]: Number.POSITIVE_INFINITY }))
+      expect(error.message).toContain(`deployments[0].${field}: Expected a finite number`)
+    }
+  })
+
+  it("rejects a baseUrl that is not an http(s) URL, naming it", async () => {
+    for (const baseUrl of ["not a url", "ftp://example.com/v1", "api.openai.com/v1"]) {
+      const error = await errorOf(withDeployment({ baseUrl }))
+      expect(error.message).toContain(`deployments[0].baseUrl: Expected an http(s) URL`)
+      expect(error.message).toContain(JSON.stringify(baseUrl))
+    }
+    expect(Either.isRight(await decode(withDeployment({ baseUrl: "http://127.0.0.1:8080/v1" })))).toBe(true)
+  })
+})

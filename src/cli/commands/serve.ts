@@ -8,9 +8,11 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Config, Effect, Layer, Logger, Option, Redacted } from "effect"
+import { ConfigError } from "../../core/Errors.ts"
 import { loadConfig } from "../../graph/loadConfig.ts"
 import * as OpenAICompatibleProvider from "../../providers/OpenAICompatibleProvider.ts"
 import * as RouterServer from "../../server/RouterServer.ts"
+import * as ServerSettings from "../../server/ServerSettings.ts"
 import * as Telemetry from "../../server/Telemetry.ts"
 import * as State from "../../state/index.ts"
 import * as RedisState from "../../state/RedisState.ts"
@@ -58,6 +60,29 @@ const loggerFor = (format: "logfmt" | "json" | "pretty") =>
     : Layer.merge(Logger.remove(Logger.prettyLoggerDefault), format === "json" ? Logger.json : Logger.logFmt)
 
 /**
+ * One warning per deployment whose `apiKeyEnv` variable is unset or empty: the server still starts
+ * (other deployments may serve), but every call to such a deployment will fail with `AuthFailed`.
+ * Only variable names are logged, never values.
+ */
+const warnMissingKeys = (deployments: Iterable<{ readonly id: string; readonly apiKeyEnv?: string }>) =>
+  Effect.forEach(
+    [...deployments].filter((d) => d.apiKeyEnv !== undefined),
+    (deployment) =>
+      Config.string(deployment.apiKeyEnv!).pipe(
+        Config.withDefault(""),
+        Effect.orElseSucceed(() => ""),
+        Effect.flatMap((value) =>
+          value.trim() === ""
+            ? Effect.logWarning(
+                `deployment ${deployment.id}: the environment variable ${deployment.apiKeyEnv} is not set (or empty); its calls will fail with AuthFailed until it is`
+              )
+            : Effect.void
+        )
+      ),
+    { discard: true }
+  )
+
+/**
  * The `serve` command.
  *
  * @example
@@ -71,6 +96,13 @@ export const serveCommand = Command.make(
   (options) =>
     Effect.gen(function* () {
       const loaded = yield* loadConfig(options.config)
+      // The `server` section is checked here too, so that its errors name the file like the rest.
+      yield* ServerSettings.fromSection(loaded.server).pipe(
+        Effect.mapError(
+          (error) => new ConfigError({ ...error, message: `${options.config}: ${error.message}` })
+        )
+      )
+      yield* warnMissingKeys(loaded.deployments.values())
       const state = Option.match(options.redis, {
         onNone: () => State.layerMemory,
         onSome: (url) => RedisState.layerRedis({ url: Redacted.value(url), keyPrefix: options.redisPrefix })
