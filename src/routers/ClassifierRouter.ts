@@ -122,16 +122,19 @@ export const save = (
         .split("/")
         .pop()! + ".onnx"
     yield* Effect.try({
-      try: () =>
+      try: () => {
+        // As saveWeights does for the manifest, which is written after the graph.
+        Weights.makeDirectories(dirname(manifestPath))
         writeFileSync(
           join(dirname(manifestPath), onnxFile),
           OnnxGraph.logisticRegression(model.weights, model.bias)
-        ),
+        )
+      },
       catch: (cause) =>
         new Weights.WeightsError({
           path: manifestPath,
           reason: "Missing",
-          message: `cannot write ${onnxFile}`,
+          message: `cannot write ${join(dirname(manifestPath), onnxFile)}: ${cause instanceof Error ? cause.message : String(cause)}`,
           cause
         })
     })

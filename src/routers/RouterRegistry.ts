@@ -86,26 +86,44 @@ const resolveEmbedder = (
   manifest?: Weights.WeightsManifest
 ): Effect.Effect<EmbedderShape, RouterError> => {
   const name = options.embedder ?? manifest?.embedder
-  if (
-    options.embedder !== undefined &&
-    manifest?.embedder !== undefined &&
-    options.embedder !== manifest.embedder
-  ) {
-    // Vectors of another embedder live in a different space: the weights would silently mean nothing.
-    return Effect.fail(
-      routerError(
-        router,
-        "InvalidInput",
-        `these ${router} weights were trained with embedder "${manifest.embedder}", not "${options.embedder}": omit --embedder or retrain with llm-router train`
-      )
-    )
-  }
   if (name === undefined)
     return Effect.fail(
       routerError(router, "InvalidInput", `router "${router}" needs an embedder: pass --embedder NAME`)
     )
-  return Effect.mapError(makeEmbedder(name), (cause) =>
-    routerError(router, "EmbeddingFailed", `cannot build embedder "${name}": ${cause.message}`, cause)
+  const build = (embedderName: string) =>
+    Effect.mapError(makeEmbedder(embedderName), (cause) =>
+      routerError(
+        router,
+        "EmbeddingFailed",
+        `cannot build embedder "${embedderName}": ${cause.message}`,
+        cause
+      )
+    )
+  const trainedWith = manifest?.embedder
+  if (options.embedder === undefined || trainedWith === undefined || options.embedder === trainedWith)
+    return build(name)
+  // Names differ in spelling only when both build the same embedder (`hashing` is `hashing-512`, the
+  // shipped `static+hashing` is recorded as `static+hashing-512`); vectors of another embedder live in
+  // a different space, and the weights would silently mean nothing.
+  return Effect.flatMap(build(options.embedder), (embedder) =>
+    Effect.flatMap(
+      embedder.name === trainedWith
+        ? Effect.succeed(true)
+        : Effect.match(makeEmbedder(trainedWith), {
+            onFailure: () => false,
+            onSuccess: (trained) => trained.name === embedder.name
+          }),
+      (same) =>
+        same
+          ? Effect.succeed(embedder)
+          : Effect.fail(
+              routerError(
+                router,
+                "InvalidInput",
+                `these ${router} weights were trained with embedder "${trainedWith}", not "${options.embedder}": omit --embedder or retrain with llm-router train`
+              )
+            )
+    )
   )
 }
 
@@ -212,6 +230,23 @@ const makeClassifier = Effect.fn("RouterRegistry.classifier")(function* (options
   return yield* ClassifierRouter.make({ embedder, model: join(dirname(path), onnx) })
 })
 
+// The heuristics read neither weights nor embeddings: ignoring them would hide a wrong --router.
+const untrained = (router: string, options: RouterOptions): Effect.Effect<void, RouterError> => {
+  const given = [
+    ...(options.weights === undefined ? [] : [`weights ${options.weights}`]),
+    ...(options.embedder === undefined ? [] : [`embedder ${options.embedder}`])
+  ]
+  return given.length === 0
+    ? Effect.void
+    : Effect.fail(
+        routerError(
+          router,
+          "InvalidInput",
+          `router "${router}" is untrained: it reads no weights and no embedder (given: ${given.join(", ")}); drop them, or pick a trained router (${routerNames.slice(0, 6).join(", ")})`
+        )
+      )
+}
+
 /**
  * Builds the router called `name`. Unknown names fail with `RouterError` (`InvalidInput`) listing
  * the known ones; unusable weights fail with `InvalidWeights` naming the file and the problem.
@@ -244,11 +279,11 @@ export const makeRouter = (
     case "classifier":
       return makeClassifier(options)
     case "random":
-      return Effect.succeed(RandomRouter.make({ seed: options.seed ?? 0 }))
+      return Effect.as(untrained(name, options), RandomRouter.make({ seed: options.seed ?? 0 }))
     case "token-count":
-      return Effect.succeed(TokenCountWinRate.make())
+      return Effect.as(untrained(name, options), TokenCountWinRate.make())
     case "keyword":
-      return Effect.succeed(KeywordWinRate.make())
+      return Effect.as(untrained(name, options), KeywordWinRate.make())
     default:
       return Effect.fail(
         routerError(

@@ -6,8 +6,9 @@
  * @since 0.1.0
  */
 import { Data, Effect, Either, Option, Schema } from "effect"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
+import { decodeAt } from "../graph/ConfigDecode.ts"
 import { packagePath } from "../PackagePaths.ts"
 
 /**
@@ -217,7 +218,22 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (
         cause
       })
   })
-  const decoded = Schema.decodeUnknownEither(Schema.parseJson(WeightsManifest))(text)
+  const json = Either.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: (cause) => cause
+  })
+  if (Either.isLeft(json)) {
+    return yield* new WeightsError({
+      path: manifestPath,
+      reason: "InvalidManifest",
+      message: manifestPath.endsWith(".json")
+        ? `weights manifest ${manifestPath} is not valid JSON: ${json.left instanceof Error ? json.left.message : String(json.left)}`
+        : `weights manifest ${manifestPath} is not JSON: pass the .json manifest that llm-router train wrote, not its tensor file`,
+      cause: json.left
+    })
+  }
+  // The field and the problem, not the whole schema: "tensors.x.dtype: Expected ...".
+  const decoded = decodeAt(WeightsManifest, json.right, "", { excessProperties: "ignore" })
   if (Either.isLeft(decoded)) {
     return yield* new WeightsError({
       path: manifestPath,
@@ -347,6 +363,29 @@ const checkShape = (
       )
 
 /**
+ * Creates a directory and its missing parents one level at a time: Node 20's `mkdirSync(path,
+ * { recursive: true })` spins forever under a pseudo file system (`/proc/x/y`), where one `mkdir`
+ * fails at once.
+ *
+ * @since 0.1.0
+ */
+export const makeDirectories = (directory: string): void => {
+  const missing: Array<string> = []
+  for (let current = directory; !existsSync(current); current = dirname(current)) {
+    missing.unshift(current)
+    if (dirname(current) === current) break
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path)
+    } catch (cause) {
+      // Created meanwhile by another process: fine.
+      if (!existsSync(path)) throw cause
+    }
+  }
+}
+
+/**
  * Writes a manifest and its binary file (tensors concatenated in the given order).
  *
  * @since 0.1.0
@@ -391,7 +430,7 @@ export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
   const full: WeightsManifest = { ...manifest, format: "effect-llm-router/weights@1", file, tensors: entries }
   yield* Effect.try({
     try: () => {
-      mkdirSync(dirname(manifestPath), { recursive: true })
+      makeDirectories(dirname(manifestPath))
       writeFileSync(join(dirname(manifestPath), file), Buffer.concat(chunks))
       writeFileSync(manifestPath, JSON.stringify(full, null, 2) + "\n")
     },

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
+import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { strongFractionAt, thresholdForStrongFraction } from "../../routers/Calibration.ts"
 import { loadPromptsAndRouter, ScoreError } from "./score.ts"
@@ -30,11 +30,18 @@ export interface CalibrateOptions {
 export const calibrate = Effect.fn("CalibrateCommand.calibrate")(function* (options: CalibrateOptions) {
   if (!(options.strongFraction >= 0 && options.strongFraction <= 1)) {
     return yield* new ScoreError({
-      reason: "InvalidLine",
+      reason: "InvalidOption",
       message: `--strong-fraction must be in [0, 1], got ${options.strongFraction}`
     })
   }
   const { lines, router } = yield* loadPromptsAndRouter(options)
+  // No win rates, no threshold: a made-up default would look like a calibration.
+  if (lines.length === 0) {
+    return yield* new ScoreError({
+      reason: "EmptyInput",
+      message: `input ${options.input} has no prompts; calibration needs a sample of prompts, one JSON object per line`
+    })
+  }
   const winRates = yield* Effect.forEach(lines, (line) => router.winRate(line.prompt))
   const threshold = thresholdForStrongFraction(winRates, options.strongFraction)
   return {
@@ -45,6 +52,19 @@ export const calibrate = Effect.fn("CalibrateCommand.calibrate")(function* (opti
     achievedStrongFraction: strongFractionAt(winRates, threshold)
   }
 })
+
+// Text, not `Options.float`: its error ("'abc' is not a float") does not name the option, and it
+// takes NaN, Infinity or hexadecimal.
+const parseStrongFraction = (text: string) => {
+  const value = /^\s*(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : Number.NaN
+  return value >= 0 && value <= 1
+    ? Effect.succeed(value)
+    : Effect.fail(
+        ValidationError.invalidValue(
+          HelpDoc.p(`--strong-fraction must be a number in [0, 1] (e.g. 0.5), got "${text}"`)
+        )
+      )
+}
 
 /**
  * The `calibrate` command for `@effect/cli`.
@@ -60,7 +80,11 @@ export const calibrateCommand = Command.make(
     input: Options.text("input").pipe(
       Options.withDescription("JSONL sample of prompts (prompt or messages per line)")
     ),
-    strongFraction: Options.float("strong-fraction").pipe(Options.withDefault(0.5))
+    strongFraction: Options.text("strong-fraction").pipe(
+      Options.withDescription("fraction of prompts to send to the strong model, in [0, 1]"),
+      Options.mapEffect(parseStrongFraction),
+      Options.withDefault(0.5)
+    )
   },
   (args) =>
     Effect.flatMap(

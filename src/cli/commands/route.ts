@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import type { ChatCompletionRequest } from "../../core/ChatCompletion.ts"
 import { NoRouteAvailable } from "../../core/Errors.ts"
@@ -20,11 +20,26 @@ const route = Options.text("route").pipe(
   Options.optional
 )
 const json = Options.boolean("json").pipe(Options.withDescription("Print the plan as JSON"))
+const invalid = (message: string) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(message)))
+// The server rejects a max_tokens that is not positive; a plan for one would price negative tokens.
 const maxTokens = Options.integer("max-tokens").pipe(
   Options.withDescription("Output tokens the request asks for"),
+  Options.mapEffect((n) =>
+    n > 0 ? Effect.succeed(n) : invalid(`--max-tokens must be a positive integer, got ${n}`)
+  ),
   Options.optional
 )
-const prompt = Args.text({ name: "prompt" }).pipe(Args.withDescription("The user prompt to route"))
+// An empty prompt is usually an unset shell variable: planning for it would look like a real answer.
+const prompt = Args.text({ name: "prompt" }).pipe(
+  Args.withDescription("The user prompt to route"),
+  Args.mapEffect((text) =>
+    text.trim() === ""
+      ? Effect.fail(
+          HelpDoc.p('the prompt is empty: pass the text to route, e.g. "Prove that √2 is irrational"')
+        )
+      : Effect.succeed(text)
+  )
+)
 
 /**
  * The `route` command.

@@ -5,18 +5,21 @@
  * --output OUT.jsonl`. Each input line is a JSON object with a `prompt` string or `messages` (the last
  * user turn is routed); each output line is the input object with `prompt` and `winRate` ∈ [0, 1].
  * With no `--weights`/`--embedder`, `--router mf` uses the shipped weights and embedder, offline.
- * Progress goes to stderr; a bad line fails the command naming its line number.
+ * `--output -` writes to standard output. Progress goes to stderr; a bad line fails the command naming
+ * its line number.
  *
  * @since 0.1.0
  */
 import { Command, Options } from "@effect/cli"
 import { Data, Effect, Either, Option, Schema } from "effect"
-import { readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs"
+import { dirname, resolve } from "node:path"
 import { ChatMessage } from "../../core/ChatCompletion.ts"
 import { routingTextOf } from "../../core/RoutingContext.ts"
 import { decodeAt } from "../../graph/ConfigDecode.ts"
 import { makeRouter } from "../../routers/RouterRegistry.ts"
 import type { RouterError } from "../../routers/WinRateRouter.ts"
+import { progress } from "../progress.ts"
 
 /**
  * A scoring run failed: unreadable input, a malformed line, or an unwritable output.
@@ -24,7 +27,8 @@ import type { RouterError } from "../../routers/WinRateRouter.ts"
  * @since 0.1.0
  */
 export class ScoreError extends Data.TaggedError("ScoreError")<{
-  readonly reason: "InvalidLine" | "InvalidWinRate" | "InputUnreadable" | "OutputUnwritable"
+  readonly reason:
+    "InvalidLine" | "InvalidWinRate" | "InputUnreadable" | "OutputUnwritable" | "InvalidOption" | "EmptyInput"
   /** 1-based line number of the offending input line, when there is one. */
   readonly line?: number
   readonly message: string
@@ -48,13 +52,16 @@ export const parseInput = (
   Array<{ readonly prompt: string; readonly record: Record<string, unknown> }>,
   ScoreError
 > => {
-  const lines = text.split(/\r?\n/)
+  // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line's JSON.
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/)
   if (lines[lines.length - 1] === "") lines.pop()
   const parsed: Array<{ prompt: string; record: Record<string, unknown> }> = []
   for (let index = 0; index < lines.length; index++) {
     const line = index + 1
     const bad = (message: string, cause?: unknown) =>
       Either.left(new ScoreError({ reason: "InvalidLine", line, message: `line ${line}: ${message}`, cause }))
+    if (lines[index]!.trim() === "")
+      return bad("blank line; every line must be a JSON object (one output line is written per input line)")
     let value: unknown
     try {
       value = JSON.parse(lines[index]!)
@@ -65,11 +72,15 @@ export const parseInput = (
       return bad('expected a JSON object with a "prompt" string or "messages" array')
     const decoded = decodeAt(InputLine, value, "", { excessProperties: "ignore" })
     if (Either.isLeft(decoded)) return bad(decoded.left.message, decoded.left)
+    const { messages } = decoded.right
+    if (decoded.right.prompt !== undefined && messages !== undefined)
+      return bad('has both "prompt" and "messages"; give one, the text to route is ambiguous')
+    // Without a user turn the routed text would silently be another role's message.
+    if (messages !== undefined && messages.length > 0 && !messages.some((message) => message.role === "user"))
+      return bad('"messages" has no user turn to route')
     const prompt =
       decoded.right.prompt ??
-      (decoded.right.messages === undefined || decoded.right.messages.length === 0
-        ? undefined
-        : routingTextOf(decoded.right.messages))
+      (messages === undefined || messages.length === 0 ? undefined : routingTextOf(messages))
     if (prompt === undefined) return bad('needs a "prompt" string or a non-empty "messages" array')
     parsed.push({ prompt, record: value as Record<string, unknown> })
   }
@@ -92,7 +103,11 @@ export const loadPromptsAndRouter = (options: {
     const text = yield* Effect.try({
       try: () => readFileSync(options.input, "utf8"),
       catch: (cause) =>
-        new ScoreError({ reason: "InputUnreadable", message: `cannot read input ${options.input}`, cause })
+        new ScoreError({
+          reason: "InputUnreadable",
+          message: `cannot read input ${options.input}: ${describe(cause)}`,
+          cause
+        })
     })
     const lines = yield* parseInput(text)
     const router = yield* makeRouter(options.router, {
@@ -100,6 +115,52 @@ export const loadPromptsAndRouter = (options: {
       ...(options.embedder === undefined ? {} : { embedder: options.embedder })
     })
     return { lines, router }
+  })
+
+const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
+
+const unwritable = (output: string, problem: string, cause?: unknown) =>
+  new ScoreError({ reason: "OutputUnwritable", message: `cannot write output ${output}: ${problem}`, cause })
+
+/**
+ * Checks, before any prompt is scored, that `output` can be written and is not the input (which it
+ * would overwrite): a long run must not fail only at its end. `-` is standard output.
+ */
+const checkOutput = (input: string, output: string): Either.Either<void, ScoreError> => {
+  if (output === "-") return Either.void
+  const sameFile = (() => {
+    try {
+      return existsSync(output) && realpathSync(output) === realpathSync(input)
+    } catch {
+      return resolve(output) === resolve(input)
+    }
+  })()
+  if (sameFile) return Either.left(unwritable(output, "it is the input file, which it would overwrite"))
+  try {
+    if (existsSync(output) && statSync(output).isDirectory())
+      return Either.left(unwritable(output, "it is a directory"))
+    if (!statSync(dirname(resolve(output))).isDirectory())
+      return Either.left(unwritable(output, `${dirname(resolve(output))} is not a directory`))
+  } catch (cause) {
+    return Either.left(unwritable(output, `its directory ${dirname(resolve(output))} does not exist`, cause))
+  }
+  return Either.void
+}
+
+/**
+ * Writes to standard output, failing (not crashing) when it is closed early, as `| head` does: the
+ * stream reports that as an `error` event, which would be an uncaught exception without a listener.
+ */
+const writeStandardOutput = (body: string) =>
+  Effect.async<void, ScoreError>((resume) => {
+    let done = false
+    const finish = (error: Error | null | undefined) => {
+      if (done) return
+      done = true
+      resume(error ? Effect.fail(unwritable("-", describe(error), error)) : Effect.void)
+    }
+    process.stdout.on("error", finish)
+    process.stdout.write(body, finish)
   })
 
 /**
@@ -117,14 +178,7 @@ export interface ScoreOptions {
   readonly onProgress?: (done: number, total: number) => void
 }
 
-const progressBar = (done: number, total: number) => {
-  if (done !== total && done % 50 !== 0) return
-  const width = 30
-  const filled = total === 0 ? width : Math.round((done / total) * width)
-  process.stderr.write(
-    `\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}${done === total ? "\n" : ""}`
-  )
-}
+const progressBar = (done: number, total: number) => progress("", done, total, { redrawEvery: 50 })
 
 /**
  * The scoring program: reads the input, builds the router, writes one output line per input line.
@@ -132,6 +186,7 @@ const progressBar = (done: number, total: number) => {
  * @since 0.1.0
  */
 export const score = Effect.fn("ScoreCommand.score")(function* (options: ScoreOptions) {
+  yield* checkOutput(options.input, options.output)
   const { lines, router } = yield* loadPromptsAndRouter(options)
   const onProgress = options.onProgress ?? progressBar
   const out: Array<string> = []
@@ -148,11 +203,14 @@ export const score = Effect.fn("ScoreCommand.score")(function* (options: ScoreOp
     out.push(JSON.stringify({ ...record, prompt, winRate: Math.min(1, Math.max(0, winRate)) }))
     onProgress(index + 1, lines.length)
   }
-  yield* Effect.try({
-    try: () => writeFileSync(options.output, out.length === 0 ? "" : out.join("\n") + "\n"),
-    catch: (cause) =>
-      new ScoreError({ reason: "OutputUnwritable", message: `cannot write output ${options.output}`, cause })
-  })
+  const body = out.length === 0 ? "" : out.join("\n") + "\n"
+  // `-`: standard output; the progress bar is on stderr, so stdout holds only the JSONL.
+  yield* options.output === "-"
+    ? writeStandardOutput(body)
+    : Effect.try({
+        try: () => writeFileSync(options.output, body),
+        catch: (cause) => unwritable(options.output, describe(cause), cause)
+      })
   return { lines: lines.length, router: router.name }
 }) as (
   options: ScoreOptions
@@ -167,7 +225,9 @@ export const scoreCommand = Command.make(
   "score",
   {
     router: Options.text("router").pipe(
-      Options.withDescription("router name: mf, sw_ranking, classifier, knn, random, token-count, keyword")
+      Options.withDescription(
+        "router name: mf, sw_ranking, classifier, knn, knn_ridge, knn_logistic, random, token-count, keyword"
+      )
     ),
     weights: Options.text("weights").pipe(
       Options.withDescription("weights manifest (.json), RouteLLM .safetensors (mf) or .onnx (classifier)"),
@@ -178,7 +238,9 @@ export const scoreCommand = Command.make(
       Options.optional
     ),
     input: Options.text("input").pipe(Options.withDescription("JSONL with a prompt or messages per line")),
-    output: Options.text("output").pipe(Options.withDescription("JSONL output: prompt and winRate per line"))
+    output: Options.text("output").pipe(
+      Options.withDescription("JSONL output: prompt and winRate per line (- for standard output)")
+    )
   },
   (args) =>
     score({

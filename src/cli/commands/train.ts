@@ -12,8 +12,11 @@
 import { Command, Options } from "@effect/cli"
 import { Data, Effect, Either, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
 import { makeEmbedder } from "../../embeddings/EmbedderRegistry.ts"
+import type { ConfigError } from "../../core/Errors.ts"
 import type { BenchmarkItem } from "../../evaluation/Datasets.ts"
+import { decodeAt } from "../../graph/ConfigDecode.ts"
 import * as Trainers from "../../evaluation/Trainers.ts"
 import * as ClassifierRouter from "../../routers/ClassifierRouter.ts"
 import type * as KnnLogisticRouter from "../../routers/KnnLogisticRouter.ts"
@@ -23,6 +26,7 @@ import * as KnnRouter from "../../routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../../routers/MatrixFactorizationRouter.ts"
 import * as SimilarityWeightedRouter from "../../routers/SimilarityWeightedRouter.ts"
 import type * as Training from "../../routers/Training.ts"
+import { progress } from "../progress.ts"
 
 /**
  * Training could not run: unreadable or malformed data, an unknown router, too little data.
@@ -37,45 +41,72 @@ export class TrainError extends Data.TaggedError("TrainError")<{
 }> {}
 
 // `group`: an optional category of the prompt (a task type, a subject); `knn_logistic` learns a
-// soft group posterior from it, the other routers ignore it.
+// soft group posterior from it, the other routers ignore it. Scores must be finite: one Infinity
+// (`1e999` in JSON) turns every fitted weight into NaN.
+const Prompt = Schema.String.pipe(
+  Schema.filter((prompt) => prompt.trim() !== "" || "must be a non-empty string")
+)
 const ScoredLine = Schema.Struct({
-  prompt: Schema.String,
+  prompt: Prompt,
   group: Schema.optional(Schema.String),
-  scores: Schema.Record({ key: Schema.String, value: Schema.Number })
+  scores: Schema.Record({ key: Schema.String, value: Schema.Finite }).pipe(
+    Schema.filter((scores) => Object.keys(scores).length > 0 || "must score at least one model")
+  )
 })
 const PreferenceLine = Schema.Struct({
-  prompt: Schema.String,
+  prompt: Prompt,
   group: Schema.optional(Schema.String),
   model_a: Schema.String,
   model_b: Schema.String,
   winner: Schema.Literal("model_a", "model_b", "tie", "tie (bothbad)")
 })
-const TrainingLine = Schema.Union(ScoredLine, PreferenceLine)
+
+const SHAPES = "{prompt, scores} or {prompt, model_a, model_b, winner} (each with an optional group)"
 
 /**
- * Parses training JSONL into items (failing with the number of the first bad line).
+ * Parses training JSONL into items (failing with the number of the first bad line and the field
+ * that is wrong).
  *
  * @since 0.1.0
  */
 export const parseTrainingData = (text: string): Either.Either<Array<BenchmarkItem>, TrainError> => {
   const items: Array<BenchmarkItem> = []
-  const decode = Schema.decodeUnknownEither(Schema.parseJson(TrainingLine))
-  const lines = text.split(/\r?\n/)
+  // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line's JSON.
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/)
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!
     if (line.trim() === "") continue
-    const decoded = decode(line)
-    if (Either.isLeft(decoded)) {
-      return Either.left(
+    const bad = (problem: string, cause?: unknown) =>
+      Either.left(
         new TrainError({
           reason: "InvalidData",
           line: index + 1,
-          message: `line ${index + 1}: expected {prompt, scores} or {prompt, model_a, model_b, winner} (each with an optional group): ${decoded.left.message}`,
-          cause: decoded.left
+          message: `line ${index + 1}: ${problem}`,
+          cause
         })
       )
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch (cause) {
+      return bad(
+        `not valid JSON (${cause instanceof Error ? cause.message : String(cause)}); expected ${SHAPES}`,
+        cause
+      )
     }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) return bad(`expected ${SHAPES}`)
+    const isPreference = "model_a" in json || "model_b" in json || "winner" in json
+    if ("scores" in json && isPreference)
+      return bad('has both "scores" and a pairwise preference (model_a, model_b, winner); give one')
+    if (!("scores" in json) && !isPreference) return bad(`expected ${SHAPES}`)
+    const decoded: Either.Either<typeof ScoredLine.Type | typeof PreferenceLine.Type, ConfigError> =
+      isPreference
+        ? decodeAt(PreferenceLine, json, "", { excessProperties: "ignore" })
+        : decodeAt(ScoredLine, json, "", { excessProperties: "ignore" })
+    if (Either.isLeft(decoded)) return bad(decoded.left.message, decoded.left)
     const value = decoded.right
+    if (!("scores" in value) && value.model_a === value.model_b)
+      return bad(`model_a and model_b are the same model ("${value.model_a}"); a preference needs two models`)
     const scores =
       "scores" in value
         ? value.scores
@@ -92,6 +123,25 @@ export const parseTrainingData = (text: string): Either.Either<Array<BenchmarkIt
     })
   }
   return Either.right(items)
+}
+
+/** The path of the first NaN or infinite number in a fitted model (typed arrays included). */
+const nonFiniteAt = (value: unknown, path: string): string | undefined => {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path} = ${value}`
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const values = value as unknown as ArrayLike<number | bigint>
+    for (let index = 0; index < values.length; index++) {
+      const element = values[index]!
+      if (typeof element === "number" && !Number.isFinite(element)) return `${path}[${index}] = ${element}`
+    }
+    return undefined
+  }
+  if (typeof value !== "object" || value === null) return undefined
+  for (const [key, child] of Object.entries(value)) {
+    const found = nonFiniteAt(child, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`)
+    if (found !== undefined) return found
+  }
+  return undefined
 }
 
 /**
@@ -122,19 +172,60 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
       message: `cannot train router "${options.router}"; trainable routers: ${Trainers.trainers.map((t) => t.name).join(", ")}`
     })
   }
+  // The manifest and its tensor file (same name, .bin or .onnx) would overwrite the data.
+  const written = [".json", ".bin", ".onnx"].map((extension) =>
+    resolve(options.output.replace(/\.json$/, "") + extension)
+  )
+  if (resolve(options.output) === resolve(options.data) || written.includes(resolve(options.data))) {
+    return yield* new TrainError({
+      reason: "InvalidOptions",
+      message: `--output ${options.output} would overwrite the training data ${options.data}; choose another path`
+    })
+  }
   const text = yield* Effect.try({
     try: () => readFileSync(options.data, "utf8"),
-    catch: (cause) => new TrainError({ reason: "InvalidData", message: `cannot read ${options.data}`, cause })
+    catch: (cause) =>
+      new TrainError({
+        reason: "InvalidData",
+        message: `cannot read ${options.data}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause
+      })
   })
   const items = yield* parseTrainingData(text)
+  const invalidData = (message: string) => new TrainError({ reason: "InvalidData", message })
+  if (options.strongModel === options.weakModel) {
+    return yield* new TrainError({
+      reason: "InvalidOptions",
+      message: `--strong and --weak both name "${options.strongModel}"; the router compares two different models`
+    })
+  }
+  const models = Trainers.modelsOf(items)
+  // Weights for a model the data never scores would fail only later, when a prompt is scored.
+  for (const [flag, model] of [
+    ["--strong", options.strongModel],
+    ["--weak", options.weakModel]
+  ] as const) {
+    if (items.length > 0 && !models.includes(model)) {
+      return yield* invalidData(
+        `${flag} model "${model}" is not scored anywhere in ${options.data}; models in the data: ${models.join(", ")}`
+      )
+    }
+  }
   const pairCount = items.filter(
     (item) => item.scores[options.strongModel] !== undefined && item.scores[options.weakModel] !== undefined
   ).length
-  if (items.length < 10 || (trainer.name !== "mf" && trainer.name !== "sw_ranking" && pairCount < 10)) {
-    return yield* new TrainError({
-      reason: "InvalidData",
-      message: `${options.data} has ${items.length} prompts, ${pairCount} scored for both ${options.strongModel} and ${options.weakModel}; need at least 10`
-    })
+  // Identical prompts stay in one validation fold, so they count once.
+  const distinctPrompts = new Set(items.map((item) => item.prompt)).size
+  if (distinctPrompts < 10 || (trainer.name !== "mf" && trainer.name !== "sw_ranking" && pairCount < 10)) {
+    return yield* invalidData(
+      `${options.data} has ${items.length} prompts (${distinctPrompts} distinct), ${pairCount} scored for both ${options.strongModel} and ${options.weakModel}; need at least 10`
+    )
+  }
+  const values = new Set(items.flatMap((item) => Object.values(item.scores)))
+  if (values.size === 1) {
+    return yield* invalidData(
+      `every score in ${options.data} is ${[...values][0]}: there is nothing to learn which model is better where`
+    )
   }
   const embedder = yield* Effect.mapError(
     makeEmbedder(options.embedder),
@@ -148,19 +239,35 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
       (cause) => new TrainError({ reason: "Failed", message: cause.message, cause })
     )
     embeddings.push(...batch)
-    process.stderr.write(`\rembedding ${embeddings.length}/${items.length}`)
+    progress("embedding", embeddings.length, items.length)
   }
-  process.stderr.write(`\n`)
-  const models = Trainers.modelsOf(items)
   const seed = options.seed ?? 0
-  const fitted = trainer.fit({
-    embeddings,
-    items,
-    models,
-    strongModel: options.strongModel,
-    weakModel: options.weakModel,
-    seed
+  // The trainers are plain numerical code that throws on degenerate data: a failure, not a crash.
+  const fitted = yield* Effect.try({
+    try: () =>
+      trainer.fit({
+        embeddings,
+        items,
+        models,
+        strongModel: options.strongModel,
+        weakModel: options.weakModel,
+        seed
+      }),
+    catch: (cause) =>
+      new TrainError({
+        reason: "Failed",
+        message: `training ${trainer.name} on ${options.data} failed: ${cause instanceof Error ? cause.message : String(cause)} (the data may be too small or too uniform)`,
+        cause
+      })
   })
+  const overflow = nonFiniteAt(fitted.model, "model")
+  if (overflow !== undefined) {
+    // Such weights would be written, then refused by every `score` run.
+    return yield* new TrainError({
+      reason: "Failed",
+      message: `training ${trainer.name} on ${options.data} gave a NaN or infinite parameter (${overflow}); nothing written to ${options.output}. Are some scores extremely large? Rescale them, e.g. to 0–10`
+    })
+  }
   const metadata = {
     embedder: embedder.name,
     strongModel: options.strongModel,
