@@ -32,7 +32,11 @@ const log = (message: string) =>
 const program = Effect.gen(function* () {
   const embedder = yield* makeEmbedder(embedderName)
   const arena = yield* loadArena()
-  const trainer = Trainers.knnLogistic({ onProgress: (message) => log(`  ${message}`) })
+  // Every embedder, not only the one `bench quality` runs it with.
+  const trainer = {
+    ...Trainers.knnLogistic({ onProgress: (message) => log(`  ${message}`) }),
+    benchEmbedders: undefined
+  }
   for (const name of benchmarkNames) {
     const benchmark = yield* loadBenchmark(name)
     if (folds > 0) {
