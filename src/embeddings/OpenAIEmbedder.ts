@@ -17,6 +17,33 @@ import type { EmbedderShape } from "./Embedder.ts"
  *
  * @since 0.1.0
  */
+
+/** A network error code (`ECONNREFUSED`, `ENOTFOUND`, ...) somewhere in an error's causes. */
+const networkCode = (error: unknown): string | undefined => {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { readonly code?: unknown }).code
+    if (typeof code === "string") return code
+    current = current.cause
+  }
+  return undefined
+}
+
+/** Status and type of an SDK error (never its message, which may quote the request). */
+const describeApiError = (error: {
+  readonly status?: number | undefined
+  readonly type?: string | undefined
+  readonly name: string
+  readonly cause?: unknown
+}): string => {
+  if (error.status === undefined) {
+    const code = networkCode(error.cause)
+    // The SDK's error classes keep `name` "Error"; their constructor names say what happened.
+    const kind = error.constructor.name === "Object" ? error.name : error.constructor.name
+    return ` (no response: ${kind}${code === undefined ? "" : `, ${code}`}; check the network and OPENAI_BASE_URL)`
+  }
+  return ` (HTTP ${error.status}: ${error.type ?? error.name})`
+}
+
 export const DIMENSIONS: Readonly<Record<string, number>> = {
   "text-embedding-3-small": 1536,
   "text-embedding-3-large": 3072,
@@ -88,7 +115,7 @@ export const make = (options: OpenAIEmbedderOptions): Effect.Effect<EmbedderShap
       catch: (cause) =>
         new EmbeddingError({
           reason: "Unavailable",
-          message: `OpenAI embeddings request failed${cause instanceof APIError ? ` (HTTP ${cause.status ?? "?"}: ${cause.type ?? cause.name})` : ""}`,
+          message: `OpenAI embeddings request failed${cause instanceof APIError ? describeApiError(cause) : ""}`,
           cause: cause instanceof APIError ? { status: cause.status, type: cause.type } : undefined
         })
     }).pipe(

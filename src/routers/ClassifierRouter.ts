@@ -36,7 +36,8 @@ export interface ClassifierOptions {
 
 /**
  * Loads an ONNX graph and builds the router. Fails with `RouterError` (`InvalidWeights`) when the
- * file is missing, is not a valid ONNX model, or has no input of the given name.
+ * file is missing, is not a valid ONNX model, has no input of the given name, or does not accept
+ * the embedder's vectors.
  *
  * @example
  * import { Effect } from "effect"
@@ -77,6 +78,17 @@ export const make = Effect.fn("ClassifierRouter.make")(function* (options: Class
     )
   }
   const dimension = options.embedder.dimension
+  // One inference on a zero vector now, so that a graph built for another embedding size fails
+  // here, naming the file and the embedder, rather than on the first prompt.
+  yield* Effect.tryPromise({
+    try: () =>
+      session.run({ [inputName]: new ort.Tensor("float32", new Float32Array(dimension), [1, dimension]) }),
+    catch: (cause) =>
+      invalid(
+        `the ONNX model${typeof source === "string" ? ` ${source}` : ""} does not accept a ${dimension}-d embedding from the ${options.embedder.name} embedder; was it trained with another embedder? (${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)})`,
+        cause
+      )
+  })
   const winRateOf = (vector: Float32Array) =>
     Effect.tryPromise({
       try: async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { createServer as createNetServer } from "node:net"
 import { Effect, Exit, Redacted } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -91,6 +92,28 @@ describe("OpenAIEmbedder", () => {
         expect(exit.cause.error.message).toMatch(/401/)
         expect(JSON.stringify(exit.cause.error)).not.toMatch(/sk-wrong/)
       }
+    })
+  )
+
+  it.effect("an unreachable API says that nothing answered, with the network error code, and no key", () =>
+    Effect.gen(function* () {
+      // A port that was free a moment ago: nothing listens there, so the connection is refused.
+      const port = yield* Effect.promise(
+        () =>
+          new Promise<number>((resolve) => {
+            const probe = createNetServer().listen(0, "127.0.0.1", () => {
+              const { port } = probe.address() as AddressInfo
+              probe.close(() => resolve(port))
+            })
+          })
+      )
+      const embedder = yield* OpenAIEmbedder.make({
+        apiKey: Redacted.make("sk-unreachable-secret"),
+        baseURL: `http://127.0.0.1:${port}/v1`
+      })
+      const error = yield* Effect.flip(embedder.embed("hello"))
+      expect(error.message).toMatch(/no response: APIConnectionError, ECONNREFUSED; check the network/)
+      expect(JSON.stringify(error)).not.toContain("sk-unreachable-secret")
     })
   )
 

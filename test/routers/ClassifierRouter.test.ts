@@ -104,6 +104,17 @@ describe("ClassifierRouter", () => {
       ).toBe(true)
     })
   )
+
+  it.effect("fails when it is built, not on the first prompt, for a graph of another embedding size", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "classifier-dimension-"))
+      const file = join(dir, "four.onnx")
+      writeFileSync(file, OnnxGraph.logisticRegression([1, 1, 1, 1], 0))
+      const error = yield* Effect.flip(ClassifierRouter.make({ embedder: tableEmbedder(3, {}), model: file }))
+      expect(error.reason).toBe("InvalidWeights")
+      expect(error.message).toContain(`the ONNX model ${file} does not accept a 3-d embedding`)
+    })
+  )
 })
 
 describe("Training.trainLogistic", () => {
