@@ -10,12 +10,13 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { BenchmarkResult, QualityResults, RouterResult } from "./qualityResults.ts"
 import { resultName, toJson } from "./qualityResults.ts"
 import { curveSpec, htmlReport, renderSvg } from "./report.ts"
+import { makeDirectories } from "../src/core/Directories.ts"
 
 const Metrics = Schema.Struct({
   cpt20: Schema.Number,
@@ -147,7 +148,7 @@ const main = Effect.gen(function* () {
   for (const file of rest) merged = mergeQuality(merged, yield* readQualityJson(file))
   writeFileSync(first, JSON.stringify(toJson(merged), null, 2) + "\n")
   if (plotsDir !== undefined) {
-    mkdirSync(plotsDir, { recursive: true })
+    makeDirectories(plotsDir)
     for (const benchmark of merged.benchmarks) {
       const svg = yield* Effect.promise(() => renderSvg(curveSpec(benchmark)))
       writeFileSync(join(plotsDir, `quality-${benchmark.name}.svg`), svg)

@@ -5,12 +5,13 @@
  *
  * @since 0.1.0
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { BenchmarkName } from "../src/evaluation/Datasets.ts"
 import type { CurveMetrics, CurvePoint } from "../src/evaluation/Metrics.ts"
 import type { Protocol } from "../src/evaluation/QualityBenchmark.ts"
 import { packagePath } from "../src/PackagePaths.ts"
+import { makeDirectories } from "../src/core/Directories.ts"
 
 /**
  * A curve point as stored in the results.
@@ -148,7 +149,7 @@ export const shippedEmbedder = (router: string): string | undefined => {
 export const writeScores = (dir: string, results: QualityResults): void => {
   for (const benchmark of results.benchmarks) {
     const folder = join(dir, benchmark.name)
-    mkdirSync(folder, { recursive: true })
+    makeDirectories(folder)
     for (const router of benchmark.routers) {
       if (router.protocol === "oracle") continue
       const text =

@@ -11,11 +11,12 @@
  * @since 0.1.0
  */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { dirname } from "node:path"
 import { packageRoot } from "../src/PackagePaths.ts"
 import { ascending, percentile } from "./loadGenerator.ts"
+import { makeDirectories } from "../src/core/Directories.ts"
 
 /** The README's first command. */
 const README_PROMPT = "Prove that there are infinitely many primes"
@@ -94,7 +95,7 @@ const main = () => {
   )
   const json = option("--json")
   if (json !== undefined) {
-    mkdirSync(dirname(json), { recursive: true })
+    makeDirectories(dirname(json))
     writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`)
   }
 }

@@ -6,9 +6,10 @@
  */
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { EmbedderShape, EmbeddingError } from "../embeddings/Embedder.ts"
+import { makeDirectories } from "../core/Directories.ts"
 
 /**
  * Where the cache lives by default: `.cache/embeddings` under the working directory.
@@ -76,7 +77,7 @@ export const embedWithCache = Effect.fn("EmbeddingStore.embedWithCache")(functio
   }
   yield* Effect.sync(() => {
     try {
-      mkdirSync(directory, { recursive: true })
+      makeDirectories(directory)
       const all = new Float32Array(prompts.length * embedder.dimension)
       vectors.forEach((vector, index) => all.set(vector, index * embedder.dimension))
       writeFileSync(binPath, Buffer.from(all.buffer))

@@ -6,10 +6,11 @@
  * @since 0.1.0
  */
 import { Data, Effect, Either, Option, Schema } from "effect"
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { decodeAt } from "../graph/ConfigDecode.ts"
 import { packagePath } from "../PackagePaths.ts"
+import * as Directories from "../core/Directories.ts"
 
 /**
  * Weights could not be read or do not fit the router.
@@ -363,27 +364,11 @@ const checkShape = (
       )
 
 /**
- * Creates a directory and its missing parents one level at a time: Node 20's `mkdirSync(path,
- * { recursive: true })` spins forever under a pseudo file system (`/proc/x/y`), where one `mkdir`
- * fails at once.
+ * Creates a directory and its missing parents (see `Directories.makeDirectories`).
  *
  * @since 0.1.0
  */
-export const makeDirectories = (directory: string): void => {
-  const missing: Array<string> = []
-  for (let current = directory; !existsSync(current); current = dirname(current)) {
-    missing.unshift(current)
-    if (dirname(current) === current) break
-  }
-  for (const path of missing) {
-    try {
-      mkdirSync(path)
-    } catch (cause) {
-      // Created meanwhile by another process: fine.
-      if (!existsSync(path)) throw cause
-    }
-  }
-}
+export const makeDirectories = Directories.makeDirectories
 
 /**
  * Writes a manifest and its binary file (tensors concatenated in the given order).

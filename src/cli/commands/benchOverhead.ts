@@ -6,11 +6,12 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { runOverheadBench, toOverheadJson } from "../../../bench/overhead.ts"
 import { gatewaySpec, renderSvg } from "../../../bench/report.ts"
 import { decisionTableText, gatewayTableText } from "../../../bench/tables.ts"
+import { makeDirectories } from "../../core/Directories.ts"
 
 const json = Options.file("json").pipe(
   Options.withDescription(
@@ -91,7 +92,7 @@ export const benchOverheadCommand = Command.make(
       if (Option.isSome(options.json)) {
         const path = options.json.value
         yield* Effect.sync(() => {
-          mkdirSync(dirname(path), { recursive: true })
+          makeDirectories(dirname(path))
           writeFileSync(path, JSON.stringify(toOverheadJson(results), null, 2) + "\n")
           writeFileSync(path.replace(/(\.json)?$/, "-details.json"), JSON.stringify(details, null, 2) + "\n")
         })

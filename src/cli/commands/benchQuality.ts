@@ -6,13 +6,14 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import type { BenchmarkName } from "../../evaluation/Datasets.ts"
 import { BENCHMARKS, EMBEDDERS, runQualityBench, toJson, writeScores } from "../../../bench/quality.ts"
 import type { QualityResults } from "../../../bench/quality.ts"
 import { curveSpec, htmlReport, renderSvg } from "../../../bench/report.ts"
 import { qualityTableText } from "../../../bench/tables.ts"
+import { makeDirectories } from "../../core/Directories.ts"
 
 const json = Options.file("json").pipe(
   Options.withDescription("Write every figure (metrics and curves) as JSON to this file"),
@@ -68,7 +69,7 @@ const isBenchmark = (name: string): name is BenchmarkName =>
 
 const write = (path: string, content: string) =>
   Effect.sync(() => {
-    mkdirSync(dirname(path), { recursive: true })
+    makeDirectories(dirname(path))
     writeFileSync(path, content)
   })
 
