@@ -158,7 +158,11 @@ describe("route", () => {
       )
       expect(
         yield* validationMessage(routeCommand, ["--config", config, "--max-tokens", "-5", "hi"])
-      ).toContain("--max-tokens must be a positive integer, got -5")
+      ).toContain('--max-tokens must be an integer ≥ 1, got "-5"')
+      // Not @effect/cli's "'abc' is not a integer", which does not say which option.
+      expect(
+        yield* validationMessage(routeCommand, ["--config", config, "--max-tokens", "abc", "hi"])
+      ).toContain('--max-tokens must be an integer ≥ 1, got "abc"')
     })
   )
 })

@@ -7,16 +7,17 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { runFailoverBench, table } from "../../../bench/failover.ts"
+import { integer } from "../options.ts"
 
 const json = Options.file("json").pipe(
   Options.withDescription("Write { scenarios: [...] } to this file"),
   Options.optional
 )
-const requests = Options.integer("requests").pipe(
+const requests = integer("requests", { min: 1 }).pipe(
   Options.withDescription("Requests per scenario"),
   Options.withDefault(2000)
 )
-const concurrency = Options.integer("concurrency").pipe(
+const concurrency = integer("concurrency", { min: 1 }).pipe(
   Options.withDescription("Requests in flight at once"),
   Options.withDefault(32)
 )

@@ -12,6 +12,7 @@ import { runOverheadBench, toOverheadJson } from "../../../bench/overhead.ts"
 import { gatewaySpec, renderSvg } from "../../../bench/report.ts"
 import { decisionTableText, gatewayTableText } from "../../../bench/tables.ts"
 import { makeDirectories } from "../../core/Directories.ts"
+import { integer } from "../options.ts"
 
 const json = Options.file("json").pipe(
   Options.withDescription(
@@ -23,11 +24,11 @@ const rates = Options.text("rates").pipe(
   Options.withDescription("Comma-separated offered request rates (RPS)"),
   Options.withDefault("100,500,1000,2000")
 )
-const durationMs = Options.integer("duration-ms").pipe(
+const durationMs = integer("duration-ms", { min: 1 }).pipe(
   Options.withDescription("Duration of each load run"),
   Options.withDefault(5_000)
 )
-const decisionBudgetMs = Options.integer("decision-budget-ms").pipe(
+const decisionBudgetMs = integer("decision-budget-ms", { min: 1 }).pipe(
   Options.withDescription("Time spent measuring each router or strategy"),
   Options.withDefault(2_000)
 )

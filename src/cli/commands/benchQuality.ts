@@ -14,6 +14,7 @@ import type { QualityResults } from "../../../bench/quality.ts"
 import { curveSpec, htmlReport, renderSvg } from "../../../bench/report.ts"
 import { qualityTableText } from "../../../bench/tables.ts"
 import { makeDirectories } from "../../core/Directories.ts"
+import { integer } from "../options.ts"
 
 const json = Options.file("json").pipe(
   Options.withDescription("Write every figure (metrics and curves) as JSON to this file"),
@@ -41,7 +42,7 @@ const benchmarks = Options.text("benchmarks").pipe(
   Options.withDescription("Comma-separated benchmarks among mt-bench, mmlu, gsm8k, arena"),
   Options.withDefault(BENCHMARKS.join(","))
 )
-const folds = Options.integer("folds").pipe(
+const folds = integer("folds", { min: 2 }).pipe(
   Options.withDescription("Folds of the out-of-fold evaluation"),
   Options.withDefault(5)
 )
@@ -51,7 +52,7 @@ const slowEmbeddings = Options.boolean("slow-embeddings").pipe(
   )
 )
 
-const workers = Options.integer("workers").pipe(
+const workers = integer("workers", { min: 1 }).pipe(
   Options.withDescription(
     "Processes computing the trained routers at once (default: one per core; 1: all in this process); the numbers do not depend on it"
   ),

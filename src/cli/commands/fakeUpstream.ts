@@ -8,8 +8,9 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import * as FakeUpstream from "../../providers/FakeUpstream.ts"
 import { loadScript } from "../../providers/FakeUpstreamScript.ts"
+import { integer } from "../options.ts"
 
-const port = Options.integer("port").pipe(
+const port = integer("port", { min: 0, max: 65535 }).pipe(
   Options.withDescription("Port to listen on (0 picks a free one)"),
   Options.withDefault(8787)
 )

@@ -3,13 +3,14 @@
  *
  * @since 0.1.0
  */
-import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Args, Command, HelpDoc, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import type { ChatCompletionRequest } from "../../core/ChatCompletion.ts"
 import { NoRouteAvailable } from "../../core/Errors.ts"
 import { loadConfig } from "../../graph/loadConfig.ts"
 import * as Router from "../../graph/Router.ts"
 import * as State from "../../state/index.ts"
+import { integer } from "../options.ts"
 
 const config = Options.file("config", { exists: "yes" }).pipe(
   Options.withAlias("c"),
@@ -20,13 +21,9 @@ const route = Options.text("route").pipe(
   Options.optional
 )
 const json = Options.boolean("json").pipe(Options.withDescription("Print the plan as JSON"))
-const invalid = (message: string) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(message)))
 // The server rejects a max_tokens that is not positive; a plan for one would price negative tokens.
-const maxTokens = Options.integer("max-tokens").pipe(
+const maxTokens = integer("max-tokens", { min: 1 }).pipe(
   Options.withDescription("Output tokens the request asks for"),
-  Options.mapEffect((n) =>
-    n > 0 ? Effect.succeed(n) : invalid(`--max-tokens must be a positive integer, got ${n}`)
-  ),
   Options.optional
 )
 // An empty prompt is usually an unset shell variable: planning for it would look like a real answer.

@@ -16,12 +16,13 @@ import * as ServerSettings from "../../server/ServerSettings.ts"
 import * as Telemetry from "../../server/Telemetry.ts"
 import * as State from "../../state/index.ts"
 import * as RedisState from "../../state/RedisState.ts"
+import { integer } from "../options.ts"
 
 const config = Options.file("config", { exists: "yes" }).pipe(
   Options.withAlias("c"),
   Options.withDescription("Router config file (YAML or JSON)")
 )
-const port = Options.integer("port").pipe(
+const port = integer("port", { min: 0, max: 65535 }).pipe(
   Options.withAlias("p"),
   Options.withDefault(6060),
   Options.withDescription("Port to listen on (0 picks a free one)")

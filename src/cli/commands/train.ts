@@ -27,6 +27,7 @@ import * as MatrixFactorizationRouter from "../../routers/MatrixFactorizationRou
 import * as SimilarityWeightedRouter from "../../routers/SimilarityWeightedRouter.ts"
 import type * as Training from "../../routers/Training.ts"
 import { progress } from "../progress.ts"
+import { integer } from "../options.ts"
 
 /**
  * Training could not run: unreadable or malformed data, an unknown router, too little data.
@@ -369,7 +370,7 @@ export const trainCommand = Command.make(
     ),
     strong: Options.text("strong").pipe(Options.withDefault("gpt-4-1106-preview")),
     weak: Options.text("weak").pipe(Options.withDefault("mistralai/Mixtral-8x7B-Instruct-v0.1")),
-    seed: Options.integer("seed").pipe(Options.optional)
+    seed: integer("seed").pipe(Options.optional)
   },
   (args) =>
     Effect.flatMap(
