@@ -194,7 +194,17 @@ export const matrixFactorization = (
           const predicted = MatrixFactorizationRouter.scores(model, vector)
           return sigmoid(predicted[strong]! - predicted[weak]!)
         }),
-      hyperParameters: { rank: chosen.rank, lambda: chosen.lambda, validationPairwiseApgr: bestValue }
+      hyperParameters: {
+        rank: chosen.rank,
+        lambda: chosen.lambda,
+        ...(Number.isFinite(bestValue)
+          ? { validationPairwiseApgr: bestValue }
+          : {
+              // Every pairwise APGR was undefined: nothing to choose by, so the first setting is kept.
+              selection:
+                "no pair of models differs on the validation prompts, so no setting could be compared; the first one was used"
+            })
+      }
     }
   }
 })

@@ -216,6 +216,27 @@ describe("train on unusable data", () => {
       })
     )
 
+  it.effect(
+    "says so when no setting could be compared (the two models always tie), instead of a null score",
+    () =>
+      Effect.gen(function* () {
+        const dir = scratch("train-ties-")
+        const data = write(
+          dir,
+          Array.from({ length: 40 }, (_, i) => ({
+            prompt: `question ${i} on topic ${i % 7}`,
+            scores: { a: i % 5, b: i % 5 }
+          }))
+        )
+        const exit = yield* run(data, dir)
+        expect(Exit.isSuccess(exit)).toBe(true)
+        if (Exit.isSuccess(exit)) {
+          expect(exit.value.hyperParameters["validationPairwiseApgr"]).toBeUndefined()
+          expect(String(exit.value.hyperParameters["selection"])).toContain("no pair of models differs")
+        }
+      })
+  )
+
   it.effect("identical prompts count once: a clear error, not a solver crash", () =>
     Effect.gen(function* () {
       const dir = scratch("train-dup-")
