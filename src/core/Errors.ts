@@ -152,8 +152,8 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
 
 /**
  * Every attempt of a run failed. `failures` are in the order they happened; `plan` is the plan that
- * was run (set by `LlmRouter.run`/`stream` and `Router.run`/`open`, so that a failed request still
- * explains its routing decision: the win rate, the side chosen, the order of deployments).
+ * was run (set by the runner, so that a failed request still explains its routing decision: the
+ * win rate, the side chosen, the order of deployments).
  * @since 0.1.0
  */
 export class AllAttemptsFailed extends Data.TaggedError("AllAttemptsFailed")<{
@@ -162,20 +162,6 @@ export class AllAttemptsFailed extends Data.TaggedError("AllAttemptsFailed")<{
   readonly failures: ReadonlyArray<ProviderFailure>
   readonly plan?: Plan
 }> {}
-
-/**
- * The same failure with the plan that was run attached (a no-op for other errors).
- * @since 0.1.0
- */
-export const withPlan = <E>(error: E, plan: Plan): E =>
-  error instanceof AllAttemptsFailed && error.plan === undefined
-    ? (new AllAttemptsFailed({
-        route: error.route,
-        message: error.message,
-        failures: error.failures,
-        plan
-      }) as E)
-    : error
 
 /**
  * The HTTP status a server returns for an error that reaches the caller.

@@ -59,8 +59,9 @@ const withDeadline = (plan: Plan, options: RunOptions): PlanNode =>
         steps: [{ _tag: "Timeout", path: plan.route, ms: options.timeoutMs, node: plan.root }]
       }
 
-const allFailed = (route: string, execution: Execution) =>
+const allFailed = (plan: Plan, execution: Execution) =>
   Effect.gen(function* () {
+    const route = plan.route
     const failures = yield* Ref.get(execution.failures)
     const records = yield* Ref.get(execution.records)
     const made = failures.map((failure) => `${failure.deployment}: ${failure._tag}`).join(", ")
@@ -71,7 +72,7 @@ const allFailed = (route: string, execution: Execution) =>
       failures.length === 0
         ? `No deployment of route ${route} could be tried: ${skipped.join("; ") || "the plan is empty"}. Retry later or add deployments.`
         : `Every attempt for route ${route} failed (${made})${skipped.length > 0 ? `; skipped: ${skipped.join("; ")}` : ""}.`
-    return yield* Effect.fail(new AllAttemptsFailed({ route, message, failures }))
+    return yield* Effect.fail(new AllAttemptsFailed({ route, message, failures, plan }))
   })
 
 const recordSuccess = (
@@ -161,7 +162,7 @@ export const run: (
     discard: () => Effect.void
   }
   const outcome = yield* Effect.either(execute(execution, calls, withDeadline(plan, options)))
-  if (outcome._tag === "Left") return yield* allFailed(plan.route, execution)
+  if (outcome._tag === "Left") return yield* allFailed(plan, execution)
   const { completion, deployment } = outcome.right
   const now = yield* Clock.currentTimeMillis
   const trace = traceOf(plan.route, yield* Ref.get(execution.records), startedAtMs, now, {
@@ -266,7 +267,7 @@ export const open: (
       discard: (opened: OpenedStream) => ScopeModule.close(opened.scope, Exit.void)
     }
     const outcome = yield* Effect.either(execute(execution, calls, withDeadline(plan, options)))
-    if (outcome._tag === "Left") return yield* allFailed(plan.route, execution)
+    if (outcome._tag === "Left") return yield* allFailed(plan, execution)
     const opened = outcome.right
     const { attempt } = opened
     const deployment = attempt.deployment

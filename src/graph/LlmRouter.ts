@@ -9,7 +9,7 @@ import type { Scope } from "effect"
 import { Context, Effect, Layer } from "effect"
 import type { ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { AllAttemptsFailed } from "../core/Errors.ts"
-import { NoRouteAvailable, withPlan } from "../core/Errors.ts"
+import { NoRouteAvailable } from "../core/Errors.ts"
 import type { Plan } from "../core/Plan.ts"
 import type { Requirements, RunOptions, StreamRun } from "../fallback/Runner.ts"
 import * as Runner from "../fallback/Runner.ts"
@@ -224,18 +224,14 @@ export const make = (config: RouterConfig): LlmRouterShape => {
     run: (request, options = {}) =>
       Effect.gen(function* () {
         const planned = yield* plan(request, options)
-        const result = yield* Runner.run(planned, request, options).pipe(
-          Effect.mapError((error) => withPlan(error, planned))
-        )
+        const result = yield* Runner.run(planned, request, options)
         yield* remember(planned, result.deployment.id)
         return { ...result, plan: planned } satisfies RoutedResult
       }),
     stream: (request, options = {}) =>
       Effect.gen(function* () {
         const planned = yield* plan(request, options)
-        const opened = yield* Runner.open(planned, request, options).pipe(
-          Effect.mapError((error) => withPlan(error, planned))
-        )
+        const opened = yield* Runner.open(planned, request, options)
         // The serving deployment is committed once the stream opens: the session follows it.
         yield* remember(planned, opened.deployment.id)
         return { ...opened, plan: planned } satisfies RoutedStream

@@ -16,7 +16,6 @@ import type { Scope } from "effect"
 import { Effect, Stream } from "effect"
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { AllAttemptsFailed, NoRouteAvailable, StreamInterrupted } from "../core/Errors.ts"
-import { withPlan } from "../core/Errors.ts"
 import type { Requirements, RunOptions } from "../fallback/Runner.ts"
 import * as Runner from "../fallback/Runner.ts"
 import type { RouterError } from "../routers/WinRateRouter.ts"
@@ -39,10 +38,7 @@ export const run = <R>(
   options: PlanOptions & RunOptions = {}
 ): Effect.Effect<RoutedResult, NoRouteAvailable | RouterError | AllAttemptsFailed, R | Requirements> =>
   Effect.flatMap(plan(route, request, options), (planned) =>
-    Runner.run(planned, request, options).pipe(
-      Effect.mapError((error) => withPlan(error, planned)),
-      Effect.map((result) => ({ ...result, plan: planned }))
-    )
+    Effect.map(Runner.run(planned, request, options), (result) => ({ ...result, plan: planned }))
   )
 
 /**
@@ -59,10 +55,7 @@ export const open = <R>(
   R | Requirements | Scope.Scope
 > =>
   Effect.flatMap(plan(route, request, options), (planned) =>
-    Runner.open(planned, request, options).pipe(
-      Effect.mapError((error) => withPlan(error, planned)),
-      Effect.map((opened) => ({ ...opened, plan: planned }))
-    )
+    Effect.map(Runner.open(planned, request, options), (opened) => ({ ...opened, plan: planned }))
   )
 
 /**
@@ -79,7 +72,5 @@ export const stream = <R>(
   R | Requirements
 > =>
   Stream.unwrap(
-    Effect.map(plan(route, request, options), (planned) =>
-      Stream.mapError(Runner.stream(planned, request, options), (error) => withPlan(error, planned))
-    )
+    Effect.map(plan(route, request, options), (planned) => Runner.stream(planned, request, options))
   )
