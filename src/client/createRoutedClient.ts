@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type { Cause as CauseType } from "effect"
-import { Cause, Effect, Exit, ManagedRuntime, Scope, Stream } from "effect"
+import { Cause, Chunk, Effect, Exit, ManagedRuntime, Scope } from "effect"
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsBase,
@@ -237,9 +237,10 @@ export const createRoutedClient = (
             const opened = yield* Effect.exit(
               restore(
                 Scope.extend(
-                  Effect.flatMap(RoutedChat.open(request, callOptions(given)), (routed) =>
-                    Effect.map(Stream.toPull(routed.run.chunks), (pull) => ({ routed, pull }))
-                  ),
+                  Effect.map(RoutedChat.open(request, callOptions(given)), (routed) => ({
+                    routed,
+                    pull: Effect.map(routed.run.next, Chunk.of)
+                  })),
                   scope
                 )
               )

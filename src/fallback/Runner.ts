@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import type { Scope, Chunk } from "effect"
+import type { Scope } from "effect"
 import { Clock, Deferred, Effect, Exit, Option, Ref, Scope as ScopeModule, Stream } from "effect"
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { Deployment } from "../core/Deployment.ts"
@@ -185,6 +185,12 @@ export interface StreamRun {
   readonly trace: RunTrace
   /** The caller's chunks; fails with `StreamInterrupted` if the upstream breaks mid-way. */
   readonly chunks: Stream.Stream<ChatCompletionChunk, StreamInterrupted>
+  /**
+   * The same chunks, one per pull (`chunks` is `Stream.repeatEffectOption(next)`): for callers that
+   * pull directly (the server and the in-process client) instead of paying for a stream stage per
+   * chunk. Fails with `None` after the last chunk. Use `chunks` or `next`, not both.
+   */
+  readonly next: Effect.Effect<ChatCompletionChunk, Option.Option<StreamInterrupted>>
   /** The final trace (with usage, cost, ttft) after the last chunk, or the interruption. */
   readonly result: Effect.Effect<RunTrace, StreamInterrupted>
 }
@@ -195,7 +201,7 @@ interface OpenedStream {
   readonly timeToFirstTokenMs: number
   readonly buffered: ReadonlyArray<ChatCompletionChunk>
   readonly summary: StreamSummary | undefined
-  readonly pull: Effect.Effect<Chunk.Chunk<ProviderStreamEvent>, Option.Option<ProviderFailure>>
+  readonly pull: Effect.Effect<Iterable<ProviderStreamEvent>, Option.Option<ProviderFailure>>
   readonly scope: ScopeModule.CloseableScope
 }
 
@@ -217,7 +223,12 @@ const openAttempt = (request: ChatCompletionRequest, attempt: Attempt, startedAt
     const provider = yield* Provider
     const inFlight = yield* InFlight
     const id = attempt.deployment.id
-    const pull = yield* Stream.toPull(provider.stream(attempt.deployment, request))
+    const pull: Effect.Effect<
+      Iterable<ProviderStreamEvent>,
+      Option.Option<ProviderFailure>
+    > = provider.open === undefined
+      ? yield* Stream.toPull(provider.stream(attempt.deployment, request))
+      : Effect.map(yield* provider.open(attempt.deployment, request), (event) => [event])
     // Counted in flight until the attempt's scope closes (end of stream, failure or abort).
     yield* Effect.forkScoped(inFlight.track(id, Effect.never))
     const buffered: Array<ChatCompletionChunk> = []
@@ -350,11 +361,13 @@ export const open: (
             return queued
           }
           if (summary !== undefined) {
-            if (!(yield* Deferred.isDone(done))) yield* finish(summary)
+            if (!(yield* Deferred.isDone(done))) yield* Effect.provide(finish(summary), context)
             return yield* Effect.fail(Option.none())
           }
           const events = yield* opened.pull.pipe(
-            Effect.catchAll((error) => broken(Option.getOrElse(error, () => endedEarly(deployment.id))))
+            Effect.catchAll((error) =>
+              Effect.provide(broken(Option.getOrElse(error, () => endedEarly(deployment.id))), context)
+            )
           )
           for (const event of events) {
             if (event._tag === "Chunk") queue.push(event.chunk)
@@ -362,11 +375,12 @@ export const open: (
           }
         }
       }
-    ).pipe(Effect.provide(context))
+    )
     return {
       deployment,
       trace: traceSoFar,
       chunks: Stream.repeatEffectOption(next),
+      next,
       result: Deferred.await(done)
     }
   }

@@ -6,14 +6,16 @@
  * - the SDK's own retries are off (failover decides), and interruption aborts the HTTP request: the
  *   SDK receives an `AbortSignal` that Effect fires when the fiber is interrupted, so a hedge loser
  *   or a timed-out attempt closes its socket;
- * - the deployment's `timeoutMs` bounds a call (non-streaming), or the wait for the first chunk and
- *   every gap between chunks (streaming);
+ * - the deployment's `timeoutMs` bounds a call (non-streaming, `withDeadline`), or the wait for the
+ *   answer's headers and every gap between chunks (streaming: one `IdleDeadline` watchdog per
+ *   stream, not a race per chunk);
  * - responses and chunks are decoded with the wire Schemas; streams ask for
  *   `stream_options.include_usage` and fall back to counting tokens when the upstream sends none.
  *
  * @since 0.1.0
  */
-import { Clock, Config, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
+import type { Scope } from "effect"
+import { Clock, Config, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
 import OpenAI from "openai"
 import type { ChatCompletionRequest, Usage } from "../core/ChatCompletion.ts"
 import { ChatCompletionChunk, ChatCompletionResponse } from "../core/ChatCompletion.ts"
@@ -23,7 +25,8 @@ import { AuthFailed, MalformedResponse, Timeout, Unavailable } from "../core/Err
 import { countPromptTokens, countTokens, encodingForModel } from "../core/Tokens.ts"
 import { classifyError, contentFilteredAnswer } from "./classifyError.ts"
 import { withDeadline } from "./Deadline.ts"
-import type { Completion, ProviderShape, ProviderStreamEvent } from "./Provider.ts"
+import * as IdleDeadline from "./IdleDeadline.ts"
+import type { Completion, ProviderShape, ProviderStreamEvent, ProviderStreamPull } from "./Provider.ts"
 import { costOf, Provider } from "./Provider.ts"
 
 /** Used when neither the deployment nor the environment names a timeout (matches the SDK). */
@@ -44,7 +47,8 @@ const apiKeyOf = (deployment: Deployment): Effect.Effect<Redacted.Redacted<strin
       )
 
 const decodeResponse = Schema.decodeUnknown(ChatCompletionResponse)
-const decodeChunk = Schema.decodeUnknown(ChatCompletionChunk)
+// Synchronous: a chunk is decoded without a round through the Effect runtime.
+const decodeChunk = Schema.decodeUnknownEither(ChatCompletionChunk)
 
 /**
  * The body sent upstream: the caller's request (already decoded with `ChatCompletionRequest`, and
@@ -148,117 +152,123 @@ export const make = (): ProviderShape => {
       Effect.withSpan("OpenAICompatibleProvider.complete", { attributes: { deployment: deployment.id } })
     )
 
+  const open = (
+    deployment: Deployment,
+    request: ChatCompletionRequest
+  ): Effect.Effect<ProviderStreamPull, ProviderFailure, Scope.Scope> =>
+    Effect.gen(function* () {
+      yield* Effect.makeSpanScoped("OpenAICompatibleProvider.stream", {
+        attributes: { deployment: deployment.id }
+      })
+      const { client, secret } = yield* clientFor(deployment)
+      // Closing the stream's scope (end, error, interruption) aborts the HTTP request.
+      const controller = yield* Effect.acquireRelease(
+        Effect.sync(() => new AbortController()),
+        (controller) => Effect.sync(() => controller.abort())
+      )
+      const started = yield* Clock.currentTimeMillis
+      const context = {
+        deployment: deployment.id,
+        timeoutMs: timeoutOf(deployment),
+        nowMs: started,
+        secret
+      }
+      // One watchdog for the whole stream: the answer's headers, then every gap between chunks.
+      const deadline = yield* IdleDeadline.make(timeoutOf(deployment), () => controller.abort())
+      const classify = (error: unknown) => classifyError(error, context)
+      const sdkStream = yield* deadline.wait(
+        () => client.chat.completions.create(streamBody(deployment, request), { signal: controller.signal }),
+        classify,
+        timeoutFailure(deployment, "no first chunk")
+      )
+      const iterator = sdkStream[Symbol.asyncIterator]()
+      const noNextChunk = timeoutFailure(deployment, "no next chunk")
+      const forwardUsage = request.stream_options?.include_usage === true
+      const state = {
+        finished: false,
+        finishReason: null as string | null,
+        sawFinish: false,
+        firstTokenAt: undefined as number | undefined,
+        usage: undefined as Usage | undefined,
+        text: [] as Array<string>
+      }
+      const pull: Effect.Effect<ProviderStreamEvent, Option.Option<ProviderFailure>> = Effect.gen(
+        function* () {
+          while (true) {
+            if (state.finished) return yield* Effect.fail(Option.none())
+            const next = yield* deadline
+              .wait(() => iterator.next(), classify, noNextChunk)
+              .pipe(Effect.mapError(Option.some))
+            const now = yield* Clock.currentTimeMillis
+            if (next.done === true) {
+              state.finished = true
+              if (!state.sawFinish) {
+                return yield* Effect.fail(
+                  Option.some(
+                    new Unavailable({
+                      deployment: deployment.id,
+                      message: `${deployment.id}: the stream ended before its finish_reason`
+                    })
+                  )
+                )
+              }
+              const usage = state.usage ?? countedUsage(deployment, request, state.text.join(""))
+              return {
+                _tag: "Summary",
+                summary: {
+                  usage,
+                  usageSource: state.usage ? "provider" : "counted",
+                  costUsd: costOf(deployment, usage),
+                  latencyMs: now - started,
+                  timeToFirstTokenMs: (state.firstTokenAt ?? now) - started,
+                  finishReason: state.finishReason
+                }
+              } as const
+            }
+            const decoded = decodeChunk(next.value)
+            if (Either.isLeft(decoded)) {
+              return yield* Effect.fail(
+                Option.some(
+                  new MalformedResponse({
+                    deployment: deployment.id,
+                    message: `${deployment.id}: a stream chunk is not a chat-completion chunk: ${decoded.left.message.slice(0, 300)}`
+                  })
+                )
+              )
+            }
+            const chunk = decoded.right
+            if (chunk.usage) state.usage = chunk.usage
+            for (const choice of chunk.choices) {
+              const content = choice.delta.content
+              if ((content ?? "") !== "" || (choice.delta.tool_calls?.length ?? 0) > 0)
+                state.firstTokenAt ??= now
+              if (content) state.text.push(content)
+              if (choice.finish_reason !== undefined && choice.finish_reason !== null) {
+                state.sawFinish = true
+                state.finishReason = choice.finish_reason
+                const refused = contentFilteredAnswer(
+                  deployment.id,
+                  choice.finish_reason,
+                  state.text.join("")
+                )
+                if (refused !== undefined) return yield* Effect.fail(Option.some(refused))
+              }
+            }
+            if (chunk.choices.length === 0 && !forwardUsage) continue
+            return { _tag: "Chunk", chunk } as const
+          }
+        }
+      )
+      return pull
+    })
+
   const stream = (
     deployment: Deployment,
     request: ChatCompletionRequest
   ): Stream.Stream<ProviderStreamEvent, ProviderFailure> =>
-    Stream.unwrapScoped(
-      Effect.gen(function* () {
-        const { client, secret } = yield* clientFor(deployment)
-        // Closing the stream's scope (end, error, interruption) aborts the HTTP request.
-        const controller = yield* Effect.acquireRelease(
-          Effect.sync(() => new AbortController()),
-          (controller) => Effect.sync(() => controller.abort())
-        )
-        const started = yield* Clock.currentTimeMillis
-        const context = {
-          deployment: deployment.id,
-          timeoutMs: timeoutOf(deployment),
-          nowMs: started,
-          secret
-        }
-        const sdkStream = yield* Effect.tryPromise({
-          try: () =>
-            client.chat.completions.create(streamBody(deployment, request), { signal: controller.signal }),
-          catch: (error) => classifyError(error, context)
-        }).pipe((self) =>
-          withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no first chunk"))
-        )
-        const iterator = sdkStream[Symbol.asyncIterator]()
-        const forwardUsage = request.stream_options?.include_usage === true
-        const state = {
-          finished: false,
-          finishReason: null as string | null,
-          sawFinish: false,
-          firstTokenAt: undefined as number | undefined,
-          usage: undefined as Usage | undefined,
-          text: [] as Array<string>
-        }
-        const pull: Effect.Effect<ProviderStreamEvent, Option.Option<ProviderFailure>> = Effect.gen(
-          function* () {
-            while (true) {
-              if (state.finished) return yield* Effect.fail(Option.none())
-              const next = yield* Effect.tryPromise({
-                try: () => iterator.next(),
-                catch: (error) => classifyError(error, context)
-              }).pipe(
-                (self) =>
-                  withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no next chunk")),
-                Effect.mapError(Option.some)
-              )
-              const now = yield* Clock.currentTimeMillis
-              if (next.done === true) {
-                state.finished = true
-                if (!state.sawFinish) {
-                  return yield* Effect.fail(
-                    Option.some(
-                      new Unavailable({
-                        deployment: deployment.id,
-                        message: `${deployment.id}: the stream ended before its finish_reason`
-                      })
-                    )
-                  )
-                }
-                const usage = state.usage ?? countedUsage(deployment, request, state.text.join(""))
-                return {
-                  _tag: "Summary",
-                  summary: {
-                    usage,
-                    usageSource: state.usage ? "provider" : "counted",
-                    costUsd: costOf(deployment, usage),
-                    latencyMs: now - started,
-                    timeToFirstTokenMs: (state.firstTokenAt ?? now) - started,
-                    finishReason: state.finishReason
-                  }
-                } as const
-              }
-              const chunk = yield* decodeChunk(next.value).pipe(
-                Effect.mapError((error) =>
-                  Option.some(
-                    new MalformedResponse({
-                      deployment: deployment.id,
-                      message: `${deployment.id}: a stream chunk is not a chat-completion chunk: ${error.message.slice(0, 300)}`
-                    })
-                  )
-                )
-              )
-              if (chunk.usage) state.usage = chunk.usage
-              for (const choice of chunk.choices) {
-                const content = choice.delta.content
-                if ((content ?? "") !== "" || (choice.delta.tool_calls?.length ?? 0) > 0)
-                  state.firstTokenAt ??= now
-                if (content) state.text.push(content)
-                if (choice.finish_reason !== undefined && choice.finish_reason !== null) {
-                  state.sawFinish = true
-                  state.finishReason = choice.finish_reason
-                  const refused = contentFilteredAnswer(
-                    deployment.id,
-                    choice.finish_reason,
-                    state.text.join("")
-                  )
-                  if (refused !== undefined) return yield* Effect.fail(Option.some(refused))
-                }
-              }
-              if (chunk.choices.length === 0 && !forwardUsage) continue
-              return { _tag: "Chunk", chunk } as const
-            }
-          }
-        )
-        return Stream.repeatEffectOption(pull)
-      })
-    ).pipe(Stream.withSpan("OpenAICompatibleProvider.stream", { attributes: { deployment: deployment.id } }))
+    Stream.unwrapScoped(Effect.map(open(deployment, request), Stream.repeatEffectOption))
 
-  return { complete, stream }
+  return { complete, stream, open }
 }
 
 /**

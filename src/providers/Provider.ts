@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Stream } from "effect"
+import type { Option, Scope, Stream } from "effect"
 import { Context, Effect } from "effect"
 import type {
   ChatCompletionChunk,
@@ -55,6 +55,12 @@ export type ProviderStreamEvent =
   | { readonly _tag: "Summary"; readonly summary: StreamSummary }
 
 /**
+ * One event of an opened provider stream per run; fails with `None` after the last event.
+ * @since 0.1.0
+ */
+export type ProviderStreamPull = Effect.Effect<ProviderStreamEvent, Option.Option<ProviderFailure>>
+
+/**
  * The provider contract.
  * @since 0.1.0
  */
@@ -76,6 +82,15 @@ export interface ProviderShape {
     deployment: Deployment,
     request: ChatCompletionRequest
   ) => Stream.Stream<ProviderStreamEvent, ProviderFailure>
+  /**
+   * Optional: the same stream as a pull, opened in the caller's scope (closing it aborts the HTTP
+   * request). The runner prefers it to `stream` when a provider has it: it saves a stream stage per
+   * chunk. Its events must be exactly those `stream` would emit.
+   */
+  readonly open?: (
+    deployment: Deployment,
+    request: ChatCompletionRequest
+  ) => Effect.Effect<ProviderStreamPull, ProviderFailure, Scope.Scope>
 }
 
 /**

@@ -16,3 +16,5 @@ export * as FakeUpstreamScript from "./FakeUpstreamScript.ts"
 export * as Deadline from "./Deadline.ts"
 /** Failure classification. @since 0.1.0 */
 export { classifyError, maskSecrets, retryAfterMs } from "./classifyError.ts"
+/** One idle-deadline watchdog per stream. @since 0.1.0 */
+export * as IdleDeadline from "./IdleDeadline.ts"

@@ -155,9 +155,8 @@ const streamed = (request: ChatCompletionRequest, options: RequestOptions, start
       }
     })
     // Closing the run's scope first settles the trace of a stream the caller abandoned.
-    const body = Sse.encode(running.chunks, (failure) => describe(failure).body).pipe(
-      Stream.ensuring(Scope.close(scope, Exit.void)),
-      Stream.ensuring(settle)
+    const body = Sse.encode(running.next, (failure) => describe(failure).body).pipe(
+      Stream.ensuring(Effect.zipRight(Scope.close(scope, Exit.void), settle))
     )
     return HttpServerResponse.stream(body, {
       contentType: Sse.contentType,

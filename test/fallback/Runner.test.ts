@@ -3,6 +3,7 @@ import { Chunk, Effect, Either, Layer, Option, Stream } from "effect"
 import type { Script } from "../../src/providers/FakeUpstreamScript.ts"
 import * as FakeUpstream from "../../src/providers/FakeUpstream.ts"
 import * as OpenAICompatibleProvider from "../../src/providers/OpenAICompatibleProvider.ts"
+import * as Provider from "../../src/providers/Provider.ts"
 import * as Fallbacks from "../../src/fallback/Fallbacks.ts"
 import * as Runner from "../../src/fallback/Runner.ts"
 import * as State from "../../src/state/index.ts"
@@ -193,7 +194,22 @@ describe("Runner.run over the fake upstream", () => {
   )
 })
 
-describe("Runner.stream over the fake upstream", () => {
+// Providers may offer `open` (a pull, as OpenAICompatibleProvider does) or only `stream`: the runner
+// must behave the same with both.
+const streamOnly = Layer.merge(
+  Layer.effect(
+    Provider.Provider,
+    Effect.map(Provider.Provider, ({ complete, stream }) => ({ complete, stream }))
+  ).pipe(Layer.provide(OpenAICompatibleProvider.layer)),
+  State.layerMemory
+)
+describe.each([
+  ["open", TestLayer],
+  ["stream only", streamOnly]
+] as const)("Runner.stream over the fake upstream (provider with %s)", (_name, layer) => {
+  const withUpstream = <A, E>(
+    f: (upstream: FakeUpstream.FakeUpstream) => Effect.Effect<A, E, Runner.Requirements>
+  ) => Effect.scoped(Effect.flatMap(FakeUpstream.make({ script }), f)).pipe(Effect.provide(layer))
   const collect = (
     s: Stream.Stream<
       { readonly choices: ReadonlyArray<{ readonly delta: { readonly content?: string | null } }> },

@@ -231,6 +231,24 @@ describe("OpenAICompatibleProvider over real HTTP", () => {
     )
   )
 
+  it.live("a slow reader does not time out a stream: the deadline counts upstream gaps only", () =>
+    withUpstream((upstream) =>
+      Effect.gen(function* () {
+        const provider = yield* Provider
+        const events = yield* provider
+          .stream(deploymentAt(upstream, "ok", { timeoutMs: 100 }), request())
+          .pipe(
+            Stream.tap(() => Effect.sleep("150 millis")),
+            Stream.runCollect,
+            Effect.map(Chunk.toReadonlyArray)
+          )
+        expect(text(events)).toBe("the quick brown fox")
+        expect(events.at(-1)?._tag).toBe("Summary")
+        expect(upstream.aborted("ok")).toBe(0)
+      })
+    )
+  )
+
   it.live("a stream that stalls between chunks times out", () =>
     withUpstream((upstream) =>
       Effect.gen(function* () {
