@@ -12,10 +12,7 @@
  */
 import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
-import { cpus, loadavg, tmpdir } from "node:os"
-import { join } from "node:path"
+import { cpus, loadavg } from "node:os"
 import type { EmbedderShape } from "../src/embeddings/Embedder.ts"
 import { makeEmbedder } from "../src/embeddings/EmbedderRegistry.ts"
 import { loadBenchmark } from "../src/evaluation/Datasets.ts"
@@ -25,7 +22,8 @@ import * as KnnRouter from "../src/routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../src/routers/MatrixFactorizationRouter.ts"
 import * as RouterRegistry from "../src/routers/RouterRegistry.ts"
 import * as SimilarityWeightedRouter from "../src/routers/SimilarityWeightedRouter.ts"
-import { repositoryRoot, startProcess, tsxArgs } from "./childProcess.ts"
+import { repositoryRoot } from "./childProcess.ts"
+import { startFakeUpstream, startOurServer, startPortkey } from "./gatewayProcesses.ts"
 import type { DecisionRow } from "./decisionOverhead.ts"
 import { decisionCost, embedderCost, routerCase, strategyCases } from "./decisionOverhead.ts"
 import { shippedEmbedder as shippedEmbedderOf } from "./qualityResults.ts"
@@ -142,17 +140,6 @@ const fittedOnArena = (router: string, embedder: EmbedderShape) =>
     }
   })
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
 /**
  * Median wall time of starting the CLI and printing its version (a fresh Node process each time).
  *
@@ -237,92 +224,18 @@ const runDecision = (options: OverheadOptions, say: (message: string) => void) =
     }
   })
 
-/**
- * The config our server runs in the gateway benchmark: one route, `bench`, to the fake upstream.
- *
- * @since 0.1.0
- */
-export const benchConfig = (upstreamBaseUrl: string) => ({
-  version: 1,
-  deployments: [
-    { id: "bench@fake", provider: "openai-compatible", model: "bench-model", baseUrl: upstreamBaseUrl }
-  ],
-  routes: { bench: "bench@fake" },
-  default: "bench"
-})
-
 const runGateway = (options: OverheadOptions, say: (message: string) => void) =>
   Effect.scoped(
     Effect.gen(function* () {
       const notes: Array<string> = []
-      const upstream = yield* startProcess({
-        name: "fake-upstream",
-        command: process.execPath,
-        args: tsxArgs("bench/fakeUpstreamProcess.ts"),
-        readyPattern: /READY (\S+)/
-      })
+      const upstream = yield* startFakeUpstream()
       const gateways: Array<GatewayTarget> = []
-      const configDir = yield* Effect.acquireRelease(
-        Effect.sync(() => mkdtempSync(join(tmpdir(), "llm-router-bench-"))),
-        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-      )
-      const configFile = join(configDir, "router.config.json")
-      yield* Effect.sync(() => writeFileSync(configFile, JSON.stringify(benchConfig(upstream.ready))))
-      const ourPort = yield* Effect.promise(freePort)
-      const ours = yield* Effect.either(
-        startProcess({
-          name: "effect-llm-router",
-          command: process.execPath,
-          args: [
-            "bin/llm-router.js",
-            "serve",
-            "--config",
-            configFile,
-            "--port",
-            String(ourPort),
-            "--host",
-            "127.0.0.1"
-          ],
-          readyPattern: /Listening on (http:\/\/[0-9.]+:\d+)/,
-          readyTimeoutMs: 60_000
-        })
-      )
-      if (ours._tag === "Right")
-        gateways.push({
-          name: "effect-llm-router",
-          url: `${ours.right.ready}/v1/chat/completions`,
-          headers: {},
-          model: "bench"
-        })
+      const ours = yield* Effect.either(startOurServer(upstream.ready))
+      if (ours._tag === "Right") gateways.push(ours.right)
       else notes.push(`effect-llm-router server did not start: ${ours.left.message}`)
-      const port = yield* Effect.promise(freePort)
-      const portkey = yield* Effect.either(
-        startProcess({
-          name: "portkey",
-          command: process.execPath,
-          args: [
-            "--import",
-            "./bench/portkeyFetchShim.mjs",
-            "node_modules/@portkey-ai/gateway/build/start-server.js",
-            `--port=${port}`,
-            "--headless"
-          ],
-          env: { NODE_ENV: "production" },
-          readyPattern: /(Ready for connections)/
-        })
-      )
-      if (portkey._tag === "Right") {
-        gateways.push({
-          name: "portkey",
-          url: `http://127.0.0.1:${port}/v1/chat/completions`,
-          headers: {
-            "x-portkey-provider": "openai",
-            "x-portkey-custom-host": upstream.ready,
-            authorization: "Bearer sk-bench"
-          },
-          model: "bench-model"
-        })
-      } else notes.push(`Portkey's gateway did not start: ${portkey.left.message}`)
+      const portkey = yield* Effect.either(startPortkey(upstream.ready))
+      if (portkey._tag === "Right") gateways.push(portkey.right)
+      else notes.push(`Portkey's gateway did not start: ${portkey.left.message}`)
       const details = yield* Effect.promise(() =>
         runGatewayBench({
           directUrl: `${upstream.ready}/chat/completions`,

@@ -267,6 +267,56 @@ const startupMarkdown = (startup: typeof StartupFile.Type): string =>
     `- ${startup.runs} runs each, interleaved, Node ${startup.node}, ${startup.generatedAt}; 1-minute load average ${fixed(startup.machine.loadAverageStart, 1)}–${fixed(startup.machine.loadAverageEnd, 1)}. The difference between the npx rows and the node rows is npm's own start-up (npx loads npm and reads the installed tree before it runs the command).`
   ].join("\n")
 
+const GatewayCpuFile = Schema.Struct({
+  generatedAt: Schema.String,
+  node: Schema.String,
+  rounds: Schema.Number,
+  durationMs: Schema.Number,
+  connections: Schema.Number,
+  rows: Schema.Array(
+    Schema.Struct({
+      gateway: Schema.String,
+      workload: Schema.String,
+      cpuMsPerRequest: Schema.Number,
+      closedLoopRps: Schema.Number,
+      errors: Schema.Number,
+      rounds: Schema.Array(Schema.Number)
+    })
+  ),
+  derived: Schema.Array(
+    Schema.Struct({
+      gateway: Schema.String,
+      peakRssMb: Schema.Number,
+      perChunkUs: Schema.Number,
+      streamFixedMs: Schema.Number
+    })
+  )
+})
+
+const gatewayCpuMarkdown = (cpu: typeof GatewayCpuFile.Type): string =>
+  [
+    "#### Gateway CPU per request (`npx tsx bench/gatewayCpu.ts`, closed loop)",
+    "",
+    markdownTable(
+      ["gateway", "workload", "CPU ms / request", "rounds' range", "closed-loop RPS", "errors"],
+      cpu.rows.map((row) => [
+        row.gateway,
+        row.workload,
+        row.cpuMsPerRequest.toFixed(3),
+        `${Math.min(...row.rounds).toFixed(2)}–${Math.max(...row.rounds).toFixed(2)}`,
+        String(row.closedLoopRps),
+        String(row.errors)
+      ]),
+      2
+    ),
+    "",
+    ...cpu.derived.map(
+      (d) =>
+        `- ${d.gateway}: one stream chunk ${d.perChunkUs} µs of CPU, a stream's fixed cost ${d.streamFixedMs} ms (\`stream-4\` − 4 chunks); peak RSS ${d.peakRssMb} MB.`
+    ),
+    `- CPU time of the gateway process (user + system) per answered request; medians of ${cpu.rounds} interleaved rounds of ${cpu.durationMs} ms, ${cpu.connections} connections, Node ${cpu.node}, ${cpu.generatedAt}. \`json\`: one chat completion; \`stream-4\`/\`stream-23\`: streams of 4 and 23 upstream chunks; \`route\`: \`POST /v1/route\` (decode and plan, no upstream call); \`health\`: \`GET /health\`. Method: [bench/README.md](bench/README.md#benchgatewaycputs-cpu-per-request).`
+  ].join("\n")
+
 const readJson = <A, I>(schema: Schema.Schema<A, I>, path: string): Effect.Effect<A, Error> =>
   Effect.try({
     try: () => readFileSync(path, "utf8"),
@@ -295,6 +345,8 @@ export const readmeResults = (resultsDir: string): Effect.Effect<string, Error> 
     const lowDetails = existsSync(lowDetailsPath)
       ? yield* readJson(OverheadDetails, lowDetailsPath)
       : undefined
+    const cpuPath = join(resultsDir, "gateway-cpu.json")
+    const cpu = existsSync(cpuPath) ? yield* readJson(GatewayCpuFile, cpuPath) : undefined
     const startupPath = join(resultsDir, "startup.json")
     const startup = existsSync(startupPath) ? yield* readJson(StartupFile, startupPath) : undefined
     const plot = relative(repositoryRoot, join(resultsDir, "quality-mt-bench.svg"))
@@ -324,6 +376,7 @@ export const readmeResults = (resultsDir: string): Effect.Effect<string, Error> 
             "",
             `- Highest rate sustained without errors: ${(lowDetails?.highestSustainedRps ?? []).map((h) => `${h.name} ${h.stream ? "streaming" : "non-streaming"} ${h.rps === 0 ? "none of the rates" : `${h.rps} RPS`}`).join("; ")}.`
           ]),
+      ...(cpu === undefined ? [] : ["", gatewayCpuMarkdown(cpu)]),
       ...(startup === undefined ? [] : ["", startupMarkdown(startup)]),
       ""
     ].join("\n")

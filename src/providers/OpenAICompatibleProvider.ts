@@ -161,10 +161,13 @@ export const make = (): ProviderShape => {
         attributes: { deployment: deployment.id }
       })
       const { client, secret } = yield* clientFor(deployment)
-      // Closing the stream's scope (end, error, interruption) aborts the HTTP request.
+      // Closing the stream's scope early (error, interruption, a caller that stopped reading) aborts
+      // the HTTP request. A body read to its end needs no abort (which costs an exception object and
+      // the SDK's abort listeners on every stream).
+      const body = { read: false }
       const controller = yield* Effect.acquireRelease(
         Effect.sync(() => new AbortController()),
-        (controller) => Effect.sync(() => controller.abort())
+        (controller) => Effect.sync(() => (body.read ? undefined : controller.abort()))
       )
       const started = yield* Clock.currentTimeMillis
       const context = {
@@ -202,6 +205,7 @@ export const make = (): ProviderShape => {
             const now = yield* Clock.currentTimeMillis
             if (next.done === true) {
               state.finished = true
+              body.read = true
               if (!state.sawFinish) {
                 return yield* Effect.fail(
                   Option.some(
