@@ -7,6 +7,7 @@
  */
 import { HttpServerRequest } from "@effect/platform"
 import { Chunk, Effect, Either, ParseResult, Schema, Stream } from "effect"
+import { IncomingMessage } from "node:http"
 import { BodyTooLarge, InvalidBody, UnsupportedMediaType } from "./HttpErrors.ts"
 
 /** How much of an oversized body is still read (and dropped) before the connection is cut. */
@@ -31,6 +32,8 @@ export const readBytes = (
     if (Number.isFinite(declared) && declared > limitBytes) return yield* new BodyTooLarge({ limitBytes })
     // Past the limit the rest is read and dropped (up to `drainBytes` more), so the client, which
     // may still be sending, gets the 413 instead of a reset connection.
+    const source = request.source
+    if (source instanceof IncomingMessage) return yield* readIncoming(source, limitBytes)
     let total = 0
     const parts = yield* request.stream.pipe(
       Stream.mapError(
@@ -51,6 +54,66 @@ export const readBytes = (
     )
     if (total > limitBytes) return yield* new BodyTooLarge({ limitBytes })
     return Buffer.concat(Chunk.toReadonlyArray(parts))
+  })
+
+/**
+ * `readBytes` straight from Node's request object: one listener call per body part instead of a
+ * stream pipeline per request, which cost the server about 0.4 ms of CPU per request (half of a
+ * `POST /v1/route`). Same rules: the limit is counted while reading, past it the rest is read and
+ * dropped up to `drainBytes` more, and past that the connection is cut (the request is destroyed),
+ * as it is when the read is interrupted before the body is complete. Requests that are not Node's
+ * (web `Request`s in tests) take the stream path.
+ */
+const readIncoming = (message: IncomingMessage, limitBytes: number) =>
+  Effect.async<Uint8Array, BodyTooLarge | InvalidBody>((resume) => {
+    const parts: Array<Buffer> = []
+    let total = 0
+    const cleanup = () => {
+      message.off("data", onData)
+      message.off("end", onEnd)
+      message.off("error", onError)
+      message.off("close", onClose)
+    }
+    const finish = (effect: Effect.Effect<Uint8Array, BodyTooLarge | InvalidBody>) => {
+      cleanup()
+      resume(effect)
+    }
+    const unreadable = () =>
+      new InvalidBody({
+        message: "The request body could not be read.",
+        param: null,
+        code: "unreadable_body"
+      })
+    const onData = (part: Buffer) => {
+      total += part.byteLength
+      if (total > limitBytes + drainBytes) {
+        finish(Effect.fail(new BodyTooLarge({ limitBytes })))
+        message.destroy()
+        return
+      }
+      if (total <= limitBytes) parts.push(part)
+    }
+    const onEnd = () =>
+      finish(
+        total > limitBytes
+          ? Effect.fail(new BodyTooLarge({ limitBytes }))
+          : Effect.succeed(Buffer.concat(parts))
+      )
+    const onError = () => finish(Effect.fail(unreadable()))
+    // The connection closed before the body was complete: nothing more will come.
+    const onClose = () => (message.complete ? undefined : finish(Effect.fail(unreadable())))
+    if (message.readableEnded || message.destroyed) {
+      resume(Effect.fail(unreadable()))
+      return
+    }
+    message.on("data", onData)
+    message.on("end", onEnd)
+    message.on("error", onError)
+    message.on("close", onClose)
+    return Effect.sync(() => {
+      cleanup()
+      if (!message.complete) message.destroy()
+    })
   })
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })

@@ -220,6 +220,72 @@ describe("413: body size limit", () => {
   })
 })
 
+describe("request bodies read from the socket", () => {
+  const health = async () => (await fetch(`${running.baseUrl.replace(/\/v1$/, "")}/health`)).status
+
+  /** Sends `parts` as a chunked body (pausing between parts), or stops after them when `abandon`. */
+  const sendChunked = (parts: ReadonlyArray<string>, options: { readonly abandon?: boolean } = {}) => {
+    const url = new URL(`${running.baseUrl}/chat/completions`)
+    return new Promise<number | "cut">((resolve) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${apiKey}`,
+            "transfer-encoding": "chunked"
+          }
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        }
+      )
+      req.on("error", () => resolve("cut"))
+      const write = async () => {
+        for (const part of parts) {
+          if (req.destroyed) return
+          req.write(part)
+          await new Promise((r) => setTimeout(r, 5))
+        }
+        if (options.abandon === true) {
+          req.destroy()
+          resolve("cut")
+        } else req.end()
+      }
+      void write()
+    })
+  }
+
+  it("assembles a body sent in many small chunks", async () => {
+    const body = JSON.stringify({ model: "main", messages: [{ role: "user", content: "piece by piece" }] })
+    const parts = body.match(/.{1,7}/g) ?? []
+    expect(parts.length).toBeGreaterThan(10)
+    expect(await sendChunked(parts)).toBe(200)
+  })
+
+  it("answers a body far past the limit with 413 or a cut connection, never a hang, and keeps serving", async () => {
+    // More than the limit plus the 1 MiB it reads and drops to answer 413.
+    const parts = Array.from({ length: 40 }, () => "x".repeat(64 * 1024))
+    const outcome = await sendChunked(parts)
+    expect([413, "cut"]).toContain(outcome)
+    expect(await health()).toBe(200)
+  })
+
+  it("survives a client that stops sending half-way through its body", async () => {
+    const outcome = await sendChunked(['{"model": "main", "messages": [{"role": "user", '], { abandon: true })
+    expect(outcome).toBe("cut")
+    expect(await health()).toBe(200)
+    // A request after it is answered normally.
+    expect(
+      await sendChunked([JSON.stringify({ model: "main", messages: [{ role: "user", content: "hi" }] })])
+    ).toBe(200)
+  })
+})
+
 describe("upstream failure after failover", () => {
   it("502 when every attempt failed, with the failure kinds and no upstream detail", async () => {
     const response = await post(
