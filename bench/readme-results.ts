@@ -312,7 +312,7 @@ const gatewayCpuMarkdown = (cpu: typeof GatewayCpuFile.Type): string =>
     "",
     ...cpu.derived.map(
       (d) =>
-        `- ${d.gateway}: one stream chunk ${d.perChunkUs} µs of CPU, a stream's fixed cost ${d.streamFixedMs} ms (\`stream-4\` − 4 chunks); peak RSS ${d.peakRssMb} MB.`
+        `- ${d.gateway}: one stream chunk ${d.perChunkUs < 0 ? `below the noise (${d.perChunkUs} µs: the 23-chunk median came out under the 4-chunk one)` : `${d.perChunkUs} µs`} of CPU, a stream's fixed cost ${d.streamFixedMs} ms (\`stream-4\` − 4 chunks); peak RSS ${d.peakRssMb} MB.`
     ),
     `- CPU time of the gateway process (user + system) per answered request; medians of ${cpu.rounds} interleaved rounds of ${cpu.durationMs} ms, ${cpu.connections} connections, Node ${cpu.node}, ${cpu.generatedAt}. \`json\`: one chat completion; \`stream-4\`/\`stream-23\`: streams of 4 and 23 upstream chunks; \`route\`: \`POST /v1/route\` (decode and plan, no upstream call); \`health\`: \`GET /health\`. Method: [bench/README.md](bench/README.md#benchgatewaycputs-cpu-per-request).`
   ].join("\n")
