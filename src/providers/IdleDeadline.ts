@@ -107,18 +107,24 @@ export const make = (
           state.waiting = false
           state.settled += 1
         }
+        const settle = <B>(value: B) => {
+          done()
+          return value
+        }
+        const fail = (error: unknown): never => {
+          done()
+          throw error
+        }
         return Effect.tryPromise({
-          try: () =>
-            Promise.resolve(call()).then(
-              (value) => {
-                done()
-                return value
-              },
-              (error: unknown) => {
-                done()
-                throw error
-              }
-            ),
+          try: () => {
+            let started: PromiseLike<A>
+            try {
+              started = call()
+            } catch (error) {
+              return fail(error) // a call that throws instead of rejecting ends its wait too
+            }
+            return Promise.resolve(started).then(settle, fail)
+          },
           catch: (error) => error
         }).pipe(
           Effect.matchEffect({

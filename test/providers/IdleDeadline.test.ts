@@ -92,6 +92,27 @@ describe("IdleDeadline (TestClock)", () => {
     })
   )
 
+  it.scoped("a call that throws instead of rejecting is mapped with onError and ends its wait", () =>
+    Effect.gen(function* () {
+      let aborts = 0
+      const deadline = yield* IdleDeadline.make(100, () => void (aborts += 1))
+      const thrown = yield* Effect.either(
+        deadline.wait(
+          () => {
+            throw new Error("bad arguments")
+          },
+          rejected,
+          timedOut
+        )
+      )
+      expect(thrown).toEqual(Either.left("rejected: Error: bad arguments"))
+      yield* TestClock.adjust("500 millis")
+      yield* settle
+      expect(aborts).toBe(0)
+      expect(deadline.expired()).toBe(false)
+    })
+  )
+
   it.scoped("an interrupted wait that settles later does not end the next one", () =>
     Effect.gen(function* () {
       let aborts = 0
