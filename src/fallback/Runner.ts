@@ -230,7 +230,7 @@ const openAttempt = (request: ChatCompletionRequest, attempt: Attempt, startedAt
       ? yield* Stream.toPull(provider.stream(attempt.deployment, request))
       : Effect.map(yield* provider.open(attempt.deployment, request), (event) => [event])
     // Counted in flight until the attempt's scope closes (end of stream, failure or abort).
-    yield* Effect.forkScoped(inFlight.track(id, Effect.never))
+    yield* inFlight.enter(id)
     const buffered: Array<ChatCompletionChunk> = []
     let summary: StreamSummary | undefined
     while (summary === undefined && !buffered.some(carriesContent)) {

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import type { Scope } from "effect"
 import { Context, Effect, Layer } from "effect"
 
 /** @since 0.1.0 */
@@ -10,6 +11,11 @@ export interface InFlightShape {
   readonly count: (deployment: string) => Effect.Effect<number>
   /** Runs an effect counted as in flight on a deployment; the count drops however it ends. */
   readonly track: <A, E, R>(deployment: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Counts one request in flight on a deployment until the current scope closes (a stream: its
+   * scope lives as long as the stream), without a fiber to hold it.
+   */
+  readonly enter: (deployment: string) => Effect.Effect<void, never, Scope.Scope>
 }
 
 /**
@@ -30,7 +36,8 @@ export const makeMemory = (): InFlightShape => {
         add(deployment, 1),
         () => effect,
         () => add(deployment, -1)
-      )
+      ),
+    enter: (deployment) => Effect.asVoid(Effect.acquireRelease(add(deployment, 1), () => add(deployment, -1)))
   }
 }
 

@@ -106,7 +106,8 @@ export const make = (client: RedisClientShape, instanceId: string = randomUUID()
         add(deployment, 1),
         () => effect,
         () => add(deployment, -1)
-      )
+      ),
+    enter: (deployment) => Effect.asVoid(Effect.acquireRelease(add(deployment, 1), () => add(deployment, -1)))
   }
 }
 

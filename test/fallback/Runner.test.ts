@@ -276,6 +276,23 @@ describe.each([
     )
   )
 
+  it.live("an open stream counts as in flight on its deployment until it ends", () =>
+    withUpstream((upstream) =>
+      Effect.gen(function* () {
+        const ok = deploymentAt(upstream, "ok")
+        const inFlight = yield* State.InFlight.InFlight
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const running = yield* Runner.open(plan(attempt(ok)), request())
+            expect(yield* inFlight.count(ok.id)).toBe(1)
+            yield* Stream.runDrain(running.chunks)
+          })
+        )
+        expect(yield* inFlight.count(ok.id)).toBe(0)
+      })
+    )
+  )
+
   it.live("a caller that stops reading aborts the upstream stream", () =>
     withUpstream((upstream) =>
       Effect.gen(function* () {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { Context } from "effect"
-import { Deferred, Effect, Fiber, Layer, Metric, Option, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Metric, Option, Scope, TestClock } from "effect"
 import { Redis } from "ioredis"
 import * as Runner from "../../src/fallback/Runner.ts"
 import * as FakeUpstream from "../../src/providers/FakeUpstream.ts"
@@ -334,6 +334,19 @@ describe("in-flight counts shared through Redis", () => {
       yield* Fiber.join(fibers[0]!)
       yield* Fiber.join(fibers[1]!)
       expect(yield* a.count("d")).toBe(0)
+    })
+  )
+
+  it.scoped("a stream's count (enter) lasts as long as its scope, for every instance", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix("inflight-enter")
+      const a = RedisInFlight.make(yield* RedisClient.make({ url: sharedRedisUrl, keyPrefix: prefix }), "a")
+      const b = RedisInFlight.make(yield* RedisClient.make({ url: sharedRedisUrl, keyPrefix: prefix }), "b")
+      const stream = yield* Scope.make()
+      yield* Scope.extend(a.enter("d"), stream)
+      expect(yield* b.count("d")).toBe(1)
+      yield* Scope.close(stream, Exit.void)
+      expect(yield* b.count("d")).toBe(0)
     })
   )
 
