@@ -178,6 +178,50 @@ describe("404", () => {
   })
 })
 
+/**
+ * Sends `parts` as a chunked body to the chat endpoint, pausing `pauseMs` between parts (default 5;
+ * 0 writes them all at once), or stops after them without ending the body when `abandon`.
+ */
+const sendChunked = (
+  parts: ReadonlyArray<string>,
+  options: { readonly abandon?: boolean; readonly pauseMs?: number } = {}
+) => {
+  const url = new URL(`${running.baseUrl}/chat/completions`)
+  return new Promise<number | "cut">((resolve) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${apiKey}`,
+          "transfer-encoding": "chunked"
+        }
+      },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      }
+    )
+    req.on("error", () => resolve("cut"))
+    const pauseMs = options.pauseMs ?? 5
+    const write = async () => {
+      for (const part of parts) {
+        if (req.destroyed) return
+        req.write(part)
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs))
+      }
+      if (options.abandon === true) {
+        req.destroy()
+        resolve("cut")
+      } else req.end()
+    }
+    void write()
+  })
+}
+
 describe("413: body size limit", () => {
   const huge = JSON.stringify({
     model: "main",
@@ -191,74 +235,17 @@ describe("413: body size limit", () => {
   })
 
   it("with a chunked body that grows over the limit", async () => {
-    const url = new URL(`${running.baseUrl}/chat/completions`)
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            authorization: `Bearer ${apiKey}`,
-            "transfer-encoding": "chunked"
-          }
-        },
-        (res) => {
-          res.resume()
-          resolve(res.statusCode ?? 0)
-        }
-      )
-      req.on("error", reject)
-      // Several chunks, no Content-Length: the limit must be enforced while reading. (All of it is
-      // written at once so the client is not still sending when the server closes the connection.)
-      for (let i = 0; i < huge.length; i += 1000) req.write(huge.slice(i, i + 1000))
-      req.end()
-    })
-    expect(status).toBe(413)
+    // Several chunks, no Content-Length: the limit must be enforced while reading. (All of it is
+    // written at once so the client is not still sending when the server closes the connection.)
+    const parts = Array.from({ length: Math.ceil(huge.length / 1000) }, (_, i) =>
+      huge.slice(i * 1000, (i + 1) * 1000)
+    )
+    expect(await sendChunked(parts, { pauseMs: 0 })).toBe(413)
   })
 })
 
 describe("request bodies read from the socket", () => {
   const health = async () => (await fetch(`${running.baseUrl.replace(/\/v1$/, "")}/health`)).status
-
-  /** Sends `parts` as a chunked body (pausing between parts), or stops after them when `abandon`. */
-  const sendChunked = (parts: ReadonlyArray<string>, options: { readonly abandon?: boolean } = {}) => {
-    const url = new URL(`${running.baseUrl}/chat/completions`)
-    return new Promise<number | "cut">((resolve) => {
-      const req = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            authorization: `Bearer ${apiKey}`,
-            "transfer-encoding": "chunked"
-          }
-        },
-        (res) => {
-          res.resume()
-          resolve(res.statusCode ?? 0)
-        }
-      )
-      req.on("error", () => resolve("cut"))
-      const write = async () => {
-        for (const part of parts) {
-          if (req.destroyed) return
-          req.write(part)
-          await new Promise((r) => setTimeout(r, 5))
-        }
-        if (options.abandon === true) {
-          req.destroy()
-          resolve("cut")
-        } else req.end()
-      }
-      void write()
-    })
-  }
 
   it("assembles a body sent in many small chunks", async () => {
     const body = JSON.stringify({ model: "main", messages: [{ role: "user", content: "piece by piece" }] })
