@@ -12,7 +12,13 @@
  */
 import { Duration, Effect, Exit, Fiber, Option } from "effect"
 
-const afterPendingIo = Effect.async<void>((resume) => {
+/**
+ * Resumes after one `setImmediate` turn: I/O that was ready when it started (an answer's bytes in the
+ * socket buffer) has been processed by then.
+ *
+ * @since 0.1.0
+ */
+export const afterPendingIo: Effect.Effect<void> = Effect.async<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })

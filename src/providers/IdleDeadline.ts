@@ -20,6 +20,7 @@
  */
 import { Clock, Duration, Effect } from "effect"
 import type { Scope } from "effect"
+import { afterPendingIo } from "./Deadline.ts"
 
 /**
  * A stream's deadline (see the module comment).
@@ -39,11 +40,6 @@ export interface IdleDeadline {
   /** True once a wait has been expired; the stream is then aborted and unusable. */
   readonly expired: () => boolean
 }
-
-const afterPendingIo = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
 
 /**
  * Starts the watchdog in the current scope (closing the scope stops it).
