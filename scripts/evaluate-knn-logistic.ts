@@ -2,7 +2,10 @@
  * Out-of-fold quality and timing of the `knn_logistic` trainer through the project's benchmark code
  * (`QualityBenchmark.trainedResults`: 5 folds, seed 0, identical prompts in one fold), then the
  * per-prompt inference time of a router fitted on every prompt of the first benchmark.
- * Usage: npx tsx scripts/evaluate-knn-logistic.ts [--benchmarks mmlu,gsm8k] [--embedder static+hashing] [--latency 300]
+ * Usage: npx tsx scripts/evaluate-knn-logistic.ts [--benchmarks mmlu,gsm8k] [--embedder static+hashing]
+ *   [--latency 300] [--seed 0] [--mlp]
+ * `--seed` changes the outer fold assignment; `--mlp` adds the MLP and ensemble candidates
+ * (`KnnLogisticTraining.MLP_CONFIGURATIONS`, off by default).
  */
 import { Effect } from "effect"
 import { tmpdir } from "node:os"
@@ -13,6 +16,7 @@ import { loadArena, loadBenchmark, pairItems } from "../src/evaluation/Datasets.
 import type { BenchmarkName } from "../src/evaluation/Datasets.ts"
 import * as QualityBenchmark from "../src/evaluation/QualityBenchmark.ts"
 import * as Trainers from "../src/evaluation/Trainers.ts"
+import * as KnnLogisticTraining from "../src/routers/KnnLogisticTraining.ts"
 import * as KnnLogisticWeights from "../src/routers/KnnLogisticWeights.ts"
 import type { KnnLogisticModel } from "../src/routers/KnnLogisticRouter.ts"
 import { makeRouter } from "../src/routers/RouterRegistry.ts"
@@ -26,6 +30,8 @@ const benchmarkNames = arg("benchmarks", "mmlu,gsm8k").split(",") as Array<Bench
 const folds = Number(arg("folds", "5"))
 const embedderName = arg("embedder", "static+hashing")
 const latencyPrompts = Number(arg("latency", "300"))
+const seed = Number(arg("seed", "0"))
+const withMlp = process.argv.includes("--mlp")
 const log = (message: string) =>
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`)
 
@@ -34,7 +40,10 @@ const program = Effect.gen(function* () {
   const arena = yield* loadArena()
   // Every embedder, not only the one `bench quality` runs it with.
   const trainer = {
-    ...Trainers.knnLogistic({ onProgress: (message) => log(`  ${message}`) }),
+    ...Trainers.knnLogistic({
+      onProgress: (message) => log(`  ${message}`),
+      ...(withMlp ? { mlpConfigurations: KnnLogisticTraining.MLP_CONFIGURATIONS } : {})
+    }),
     benchEmbedders: undefined
   }
   for (const name of benchmarkNames) {
@@ -45,13 +54,13 @@ const program = Effect.gen(function* () {
         arena,
         trainers: [trainer],
         k: 5,
-        seed: 0,
+        seed,
         onProgress: log
       })
       const seconds = (Date.now() - started) / 1000
       const { routellm, exact } = result!.evaluation
       console.log(
-        `${name} knn_logistic × ${embedderName}: APGR ${routellm.metrics.apgr.toFixed(4)} (exact ${exact.metrics.apgr.toFixed(4)}), wall ${seconds.toFixed(0)} s`
+        `${name} knn_logistic${withMlp ? " (with MLP)" : ""} × ${embedderName}, fold seed ${seed}: APGR ${routellm.metrics.apgr.toFixed(4)} (exact ${exact.metrics.apgr.toFixed(4)}), wall ${seconds.toFixed(0)} s`
       )
       for (const [fold, hyper] of (result!.hyperParameters ?? []).entries())
         console.log(`  fold ${fold}: ${JSON.stringify(hyper)}`)

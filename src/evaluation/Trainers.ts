@@ -353,7 +353,7 @@ export const knnRidge = (): Trainer => ({
  *
  * @since 0.1.0
  */
-export const knnLogistic = (options: { readonly onProgress?: (message: string) => void } = {}): Trainer => ({
+export const knnLogistic = (options: KnnLogisticTraining.FitOptions = {}): Trainer => ({
   name: "knn_logistic",
   // About a minute per MMLU training fold: the benchmark runs it with the default embedder only.
   benchEmbedders: ["static+hashing-512"],
@@ -371,7 +371,7 @@ export const knnLogistic = (options: { readonly onProgress?: (message: string) =
           ...(item.group === undefined ? {} : { group: item.group })
         }
       }),
-      options.onProgress === undefined ? {} : { onProgress: options.onProgress }
+      options
     )
     return {
       model,

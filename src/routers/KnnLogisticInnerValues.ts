@@ -11,6 +11,7 @@ import type { NeighbourSetting } from "./KnnLogisticNeighbours.ts"
 import type { RidgePart } from "./KnnLogisticRouter.ts"
 import * as LinearAlgebra from "./LinearAlgebra.ts"
 import { fitLogistic, logisticProbability } from "./LogisticRegression.ts"
+import * as SoftmaxMlp from "./SoftmaxMlp.ts"
 
 /**
  * Ridge regressions of several targets for several penalties on a subset of rows, from the Gram
@@ -225,6 +226,71 @@ export const innerLogisticScores = (
       })
     }
     log(`level 2: inner fold ${fold + 1}/${folds}`)
+  }
+  return innerScores
+}
+
+/**
+ * A configuration of the level-2 MLP candidates.
+ *
+ * @since 0.1.0
+ */
+export interface MlpConfiguration {
+  readonly hidden: number
+  readonly l2: number
+}
+
+/**
+ * The name of the MLP candidate with these settings, as in the training report.
+ *
+ * @since 0.1.0
+ */
+export const mlpCandidateName = ({ hidden, l2 }: MlpConfiguration, epochs: number) =>
+  `M(${hidden}, ${l2}, ${epochs})`
+
+/**
+ * Inner out-of-fold level-2 scores `P(strong only right) − P(weak only right)` of 3-class MLPs
+ * (`SoftmaxMlp`) for every configuration and every epoch count in `epochs` (one training run per
+ * configuration and fold, snapshots along the way; the fold's index seeds it), keyed by
+ * {@link mlpCandidateName}.
+ *
+ * @since 0.1.0
+ */
+export const innerMlpScores = (
+  input: { readonly width: number; readonly data: Float64Array },
+  classes: Int32Array,
+  innerFold: Int32Array,
+  folds: number,
+  configurations: ReadonlyArray<MlpConfiguration>,
+  epochs: ReadonlyArray<number>,
+  log: (message: string) => void
+): Map<string, Float64Array> => {
+  const n = innerFold.length
+  const { width, data } = input
+  const innerScores = new Map<string, Float64Array>()
+  for (const configuration of configurations)
+    for (const epoch of epochs) innerScores.set(mlpCandidateName(configuration, epoch), new Float64Array(n))
+  for (let fold = 0; fold < folds; fold++) {
+    const train: Array<number> = []
+    const held: Array<number> = []
+    for (let row = 0; row < n; row++) (innerFold[row] === fold ? held : train).push(row)
+    if (held.length === 0 || train.length === 0) continue
+    const trainData = rowSubset(data, width, train)
+    const trainClasses = Int32Array.from(train, (row) => classes[row]!)
+    for (const configuration of configurations) {
+      const snapshots = SoftmaxMlp.train(trainData, train.length, width, trainClasses, {
+        ...configuration,
+        seed: fold,
+        snapshots: epochs
+      })
+      for (const epoch of epochs) {
+        const network = [snapshots.get(epoch)!]
+        const scores = innerScores.get(mlpCandidateName(configuration, epoch))!
+        for (const row of held)
+          scores[row] = SoftmaxMlp.margin(network, data.subarray(row * width, (row + 1) * width))
+      }
+    }
+    log(`level 2 MLP: inner fold ${fold + 1}/${folds}`)
   }
   return innerScores
 }

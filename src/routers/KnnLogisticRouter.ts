@@ -23,6 +23,8 @@ import * as LinearAlgebra from "./LinearAlgebra.ts"
 import { logisticProbability } from "./LogisticRegression.ts"
 import * as PromptFeatures from "./PromptFeatures.ts"
 import { embeddingRouter, sigmoid } from "./RouterSupport.ts"
+import * as SoftmaxMlp from "./SoftmaxMlp.ts"
+import type { MlpParameters } from "./SoftmaxMlp.ts"
 import type { RouterError, WinRateRouter } from "./WinRateRouter.ts"
 
 /**
@@ -46,17 +48,48 @@ export interface Standardisation {
 }
 
 /**
- * The level-2 model: the two logistic regressions (weights then bias, over the design of
- * {@link design}), or the knn_ridge-style blend `alpha · z(kNN gap) + (1 − alpha) · z(ridge gap)`.
+ * A level-2 pair of logistic regressions (weights then bias, over the design of {@link design}):
+ * P(only the strong model right) and P(only the weak model right).
+ *
+ * @since 0.1.0
+ */
+export interface LogisticHead {
+  readonly kind: "L" | "LS"
+  readonly l2: number
+  readonly strongWins: Float64Array
+  readonly weakWins: Float64Array
+}
+
+/**
+ * A level-2 bag of 3-class MLPs (`SoftmaxMlp`) over {@link mlpInput}, averaged:
+ * P(only strong right) − P(only weak right).
+ *
+ * @since 0.1.0
+ */
+export interface MlpHead {
+  readonly kind: "M"
+  readonly hidden: number
+  readonly l2: number
+  readonly epochs: number
+  readonly networks: ReadonlyArray<MlpParameters>
+}
+
+/**
+ * The level-2 model: logistic regressions, MLPs, their ensemble (the sum of both scores, each
+ * standardised by its inner out-of-fold mean and spread), or the knn_ridge-style blend
+ * `alpha · z(kNN gap) + (1 − alpha) · z(ridge gap)`.
  *
  * @since 0.1.0
  */
 export type Head =
+  | LogisticHead
+  | MlpHead
   | {
-      readonly kind: "L" | "LS"
-      readonly l2: number
-      readonly strongWins: Float64Array
-      readonly weakWins: Float64Array
+      readonly kind: "E"
+      readonly logistic: LogisticHead
+      readonly mlp: MlpHead
+      readonly logisticScale: Standardisation
+      readonly mlpScale: Standardisation
     }
   | { readonly kind: "base"; readonly alpha: number }
 
@@ -137,6 +170,46 @@ export const design = (
 }
 
 /**
+ * The MLP's input row: the six level-1 inputs `b`, then the standardised text features `f`.
+ *
+ * @since 0.1.0
+ */
+export const mlpInput = (b: ArrayLike<number>, f: ArrayLike<number>): Float64Array => {
+  const out = new Float64Array(6 + f.length)
+  for (let i = 0; i < 6; i++) out[i] = b[i]!
+  for (let i = 0; i < f.length; i++) out[6 + i] = f[i]!
+  return out
+}
+
+/**
+ * The level-2 score of a non-blend head from the level-1 inputs, the text features and (for `LS`)
+ * the group posterior.
+ *
+ * @since 0.1.0
+ */
+export const headScore = (
+  head: Exclude<Head, { readonly kind: "base" }>,
+  b: ArrayLike<number>,
+  f: ArrayLike<number>,
+  posterior: ArrayLike<number> | undefined
+): number => {
+  switch (head.kind) {
+    case "L":
+    case "LS": {
+      const row = design(b, f, head.kind === "LS" ? posterior : undefined)
+      return logisticProbability(head.strongWins, row) - logisticProbability(head.weakWins, row)
+    }
+    case "M":
+      return SoftmaxMlp.margin(head.networks, mlpInput(b, f))
+    case "E":
+      return (
+        standardise(headScore(head.logistic, b, f, posterior), head.logisticScale) +
+        standardise(headScore(head.mlp, b, f, posterior), head.mlpScale)
+      )
+  }
+}
+
+/**
  * `σ(bias + weights · row)` with the bias last in `weights`.
 /**
  * The standardised text features of a prompt (kept columns only).
@@ -188,10 +261,9 @@ export const expectedGap = (
       knnGapZ,
       ridgeGapZ
     ]
-    const posterior =
-      head.kind === "LS" ? groupPosterior(top, model.groups, model.groupNames.length) : undefined
-    const row = design(b, textFeatures(model, prompt), posterior)
-    score = logisticProbability(head.strongWins, row) - logisticProbability(head.weakWins, row)
+    const needsPosterior = head.kind === "LS" || (head.kind === "E" && head.logistic.kind === "LS")
+    const posterior = needsPosterior ? groupPosterior(top, model.groups, model.groupNames.length) : undefined
+    score = headScore(head, b, textFeatures(model, prompt), posterior)
   }
   return model.calibrationIntercept + model.calibrationSlope * score
 }
@@ -246,6 +318,27 @@ export const winRate = (model: KnnLogisticModel, embedding: ArrayLike<number>, p
   return sigmoid(expectedGap(model, similarities, unit, prompt) / model.winRateScale)
 }
 
+const mlpParameters = (head: MlpHead) => ({
+  mlpHidden: head.hidden,
+  mlpL2: head.l2,
+  mlpEpochs: head.epochs,
+  mlpNetworks: head.networks.length
+})
+
+const headParameters = (head: Head): Record<string, number | string> => {
+  switch (head.kind) {
+    case "base":
+      return { alpha: head.alpha }
+    case "L":
+    case "LS":
+      return { l2: head.l2 }
+    case "M":
+      return mlpParameters(head)
+    case "E":
+      return { logistic: head.logistic.kind, l2: head.logistic.l2, ...mlpParameters(head.mlp) }
+  }
+}
+
 /**
  * The hyper-parameters of a fitted model, for manifests and reports.
  *
@@ -253,7 +346,7 @@ export const winRate = (model: KnnLogisticModel, embedding: ArrayLike<number>, p
  */
 export const hyperParameters = (model: KnnLogisticModel): Record<string, number | string> => ({
   head: model.head.kind,
-  ...(model.head.kind === "base" ? { alpha: model.head.alpha } : { l2: model.head.l2 }),
+  ...headParameters(model.head),
   knnStrong: `${model.knnStrong.k}/${model.knnStrong.temperature}`,
   knnWeak: `${model.knnWeak.k}/${model.knnWeak.temperature}`,
   knnGap: `${model.knnGap.k}/${model.knnGap.temperature}`,

@@ -1,6 +1,6 @@
 /**
  * Training of the stacked `knn_logistic` router (`KnnLogisticRouter`), a port of the numpy
- * procedure in `scripts/experiments/mmlu-stacking/final.py` without its MLP:
+ * procedure in `scripts/experiments/mmlu-stacking/final.py`:
  *
  * 1. Level 1 on the unit-normalised embeddings: similarity-weighted neighbour means (exact top-k)
  *    and ridge regressions of the strong score, the weak score and the gap, over a grid of
@@ -10,22 +10,35 @@
  * 2. With groups (MMLU subjects): a soft group posterior from the 80 nearest training prompts.
  * 3. Text features (`PromptFeatures`), standardised on the training prompts.
  * 4. Level 2 candidates: two L2-penalised logistic regressions (strong-only-right and
- *    weak-only-right) on the design `L` (and `LS` = `L` + group posterior) for several penalties,
- *    and the knn_ridge-style blend of the two gap parts; the winner has the best pooled inner
- *    out-of-fold exact APGR (another set of inner folds), is refitted on every training prompt and
- *    calibrated to the expected gap by a 1-d least-squares fit on its inner out-of-fold scores.
+ *    weak-only-right) on the design `L` (and `LS` = `L` + group posterior) for several penalties;
+ *    optionally (`mlpConfigurations`, off by default) 3-class MLPs (`SoftmaxMlp`: only strong right / only weak right / other) on the six level-1
+ *    inputs and the features, for several sizes, penalties and epoch counts; `E`, the sum of the
+ *    best logistic and the best MLP candidate, each standardised; and the knn_ridge-style blend of
+ *    the two gap parts. The winner has the best pooled inner out-of-fold exact APGR (another set of
+ *    inner folds), is refitted on every training prompt (an MLP as the average of
+ *    `mlpNetworks` networks with different seeds) and calibrated to the expected gap by a 1-d
+ *    least-squares fit on its inner out-of-fold scores.
  *
- * Deterministic: folds come from a hash of the prompt, every solver is exact.
+ * Deterministic: folds come from a hash of the prompt, the logistic solver is exact and the MLPs
+ * are trained from fixed seeds.
  *
  * @since 0.1.0
  */
 import { exactApgr, hashFolds } from "./InnerValidation.ts"
 import type { NeighbourSetting } from "./KnnLogisticNeighbours.ts"
-import { innerLogisticScores, innerNeighbourValues, innerRidgeValues } from "./KnnLogisticInnerValues.ts"
+import {
+  innerLogisticScores,
+  innerMlpScores,
+  innerNeighbourValues,
+  innerRidgeValues,
+  mlpCandidateName
+} from "./KnnLogisticInnerValues.ts"
+import type { MlpConfiguration } from "./KnnLogisticInnerValues.ts"
 import * as KnnLogisticRouter from "./KnnLogisticRouter.ts"
-import type { Head, KnnLogisticModel, Standardisation } from "./KnnLogisticRouter.ts"
+import type { Head, KnnLogisticModel, LogisticHead, MlpHead, Standardisation } from "./KnnLogisticRouter.ts"
 import { fitLogistic } from "./LogisticRegression.ts"
 import * as PromptFeatures from "./PromptFeatures.ts"
+import * as SoftmaxMlp from "./SoftmaxMlp.ts"
 import { floatToHalf, halfToFloat } from "./Weights.ts"
 
 /**
@@ -53,6 +66,16 @@ export interface FitOptions {
   readonly lambdas?: ReadonlyArray<number>
   readonly l2s?: ReadonlyArray<number>
   readonly alphas?: ReadonlyArray<number>
+  /**
+   * MLP candidates (hidden units and penalty); none by default, which also leaves `E` out.
+   * {@link MLP_CONFIGURATIONS} is the numpy reference's grid. Measured on MMLU over three fold
+   * splits they did not raise the out-of-fold APGR and cost about 40 % more training time.
+   */
+  readonly mlpConfigurations?: ReadonlyArray<MlpConfiguration>
+  /** Epoch counts tried for every MLP configuration. */
+  readonly mlpEpochs?: ReadonlyArray<number>
+  /** Networks averaged in a chosen MLP head (seeds 100, 101, ...). */
+  readonly mlpNetworks?: number
   readonly innerFolds?: number
   /** Seed of the level-1 inner folds (1) and of the level-2 inner folds (3). */
   readonly levelOneSeed?: number
@@ -138,6 +161,19 @@ const standardisedFeatures = (prompts: ReadonlyArray<string>) => {
 const TARGETS = ["strong", "weak", "gap"] as const
 
 /**
+ * The MLP candidates of the numpy reference (`final.py`): 16 or 32 hidden units, penalty 1e-3 or
+ * 3e-3; pass them as `mlpConfigurations` to add MLP and ensemble candidates to level 2.
+ *
+ * @since 0.1.0
+ */
+export const MLP_CONFIGURATIONS: ReadonlyArray<MlpConfiguration> = [
+  { hidden: 16, l2: 1e-3 },
+  { hidden: 16, l2: 3e-3 },
+  { hidden: 32, l2: 1e-3 },
+  { hidden: 32, l2: 3e-3 }
+]
+
+/**
  * Fits the router (see the module description). `examples` must hold both scores of every prompt.
  * Returns the model and a report of the choices and inner scores.
  *
@@ -164,6 +200,9 @@ export const fit = (
   const lambdas = options.lambdas ?? [3, 10, 30, 100]
   const l2s = options.l2s ?? [0.003, 0.01, 0.03, 0.1]
   const alphas = options.alphas ?? Array.from({ length: 11 }, (_, index) => index / 10)
+  const mlpConfigurations = options.mlpConfigurations ?? []
+  const mlpEpochs = options.mlpEpochs ?? [5, 10, 15, 20, 25, 30, 40]
+  const mlpNetworks = options.mlpNetworks ?? 5
   const settings: Array<NeighbourSetting> = ks.flatMap((k) =>
     temperatures.map((temperature) => ({ k, temperature }))
   )
@@ -265,10 +304,11 @@ export const fit = (
   const innerTwo = hashFolds(prompts, folds, options.levelTwoSeed ?? 3)
   const innerScores = innerLogisticScores(designs, strongWins, weakWins, innerTwo, folds, l2s, log)
   lap("level 2 inner")
-  const candidates: Array<{ name: string; scores: Float64Array; head: () => Head }> = []
+  type Candidate<H extends Head> = { name: string; scores: Float64Array; head: () => H }
+  const logisticCandidates: Array<Candidate<LogisticHead>> = []
   for (const l2 of l2s)
     for (const { kind, width, data } of designs)
-      candidates.push({
+      logisticCandidates.push({
         name: `${kind}(${l2})`,
         scores: innerScores.get(`${kind}(${l2})`)!,
         head: () => ({
@@ -278,12 +318,83 @@ export const fit = (
           weakWins: fitLogistic(data, n, width, weakWins, l2)
         })
       })
+
+  // MLP candidates on [six level-1 inputs, features]: classes 1 = only strong right, 2 = only weak.
+  const mlpWidth = 6 + featureColumns.length
+  const mlpData = new Float64Array(n * mlpWidth)
+  for (let row = 0; row < n; row++)
+    mlpData.set(KnnLogisticRouter.mlpInput(levelOne[row]!, featureRows[row]!), row * mlpWidth)
+  const classes = Int32Array.from(strongWins, (strong, row) =>
+    strong === 1 ? 1 : weakWins[row] === 1 ? 2 : 0
+  )
+  const mlpCandidates: Array<Candidate<MlpHead>> = []
+  if (mlpConfigurations.length > 0 && mlpEpochs.length > 0) {
+    const innerMlp = innerMlpScores(
+      { width: mlpWidth, data: mlpData },
+      classes,
+      innerTwo,
+      folds,
+      mlpConfigurations,
+      mlpEpochs,
+      log
+    )
+    lap("level 2 MLP inner")
+    for (const configuration of mlpConfigurations)
+      for (const epochs of mlpEpochs)
+        mlpCandidates.push({
+          name: mlpCandidateName(configuration, epochs),
+          scores: innerMlp.get(mlpCandidateName(configuration, epochs))!,
+          head: () => ({
+            kind: "M",
+            ...configuration,
+            epochs,
+            // Rounded to float32, as saved, so that a loaded router gives the same numbers.
+            networks: Array.from({ length: mlpNetworks }, (_, index) => {
+              const trained = SoftmaxMlp.train(mlpData, n, mlpWidth, classes, {
+                ...configuration,
+                seed: 100 + index,
+                snapshots: [epochs]
+              }).get(epochs)!
+              return SoftmaxMlp.unflatten(
+                Float32Array.from(SoftmaxMlp.flatten(trained)),
+                mlpWidth,
+                configuration.hidden
+              )
+            })
+          })
+        })
+  }
+  const bestOf = <H extends Head>(group: ReadonlyArray<Candidate<H>>) =>
+    group[argMax(group.map((candidate) => exactApgr(candidate.scores, rawStrong, rawWeak)))]!
+
+  const candidates: Array<Candidate<Head>> = [...logisticCandidates, ...mlpCandidates]
+  if (mlpCandidates.length > 0 && logisticCandidates.length > 0) {
+    // E: the best logistic and the best MLP candidate, each standardised by its inner scores.
+    const logistic = bestOf(logisticCandidates)
+    const mlp = bestOf(mlpCandidates)
+    const logisticScale = standardisationOf(logistic.scores)
+    const mlpScale = standardisationOf(mlp.scores)
+    candidates.push({
+      name: `E(${logistic.name} + ${mlp.name})`,
+      scores: Float64Array.from(
+        logistic.scores,
+        (value, row) =>
+          (value - logisticScale.mean) / logisticScale.scale +
+          (mlp.scores[row]! - mlpScale.mean) / mlpScale.scale
+      ),
+      head: () => ({ kind: "E", logistic: logistic.head(), mlp: mlp.head(), logisticScale, mlpScale })
+    })
+  }
   for (const alpha of alphas)
     candidates.push({
       name: `base(${alpha})`,
       scores: Float64Array.from(levelOne, (b) => alpha * b[4]! + (1 - alpha) * b[5]!),
       head: () => ({ kind: "base", alpha })
     })
+  if (candidates.length === 0)
+    throw new Error(
+      "knn_logistic: no level-2 candidates; give at least one of l2s, alphas, mlpConfigurations"
+    )
   const candidateApgr = candidates.map((candidate) => exactApgr(candidate.scores, rawStrong, rawWeak))
   const winner = candidates[argMax(candidateApgr)]!
   const head = winner.head()

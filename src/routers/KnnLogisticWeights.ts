@@ -6,8 +6,14 @@
  */
 import { Effect, Either, Schema } from "effect"
 import * as KnnLogisticRouter from "./KnnLogisticRouter.ts"
-import type { KnnLogisticModel } from "./KnnLogisticRouter.ts"
+import type {
+  Head,
+  KnnLogisticModel,
+  LogisticHead as LogisticHeadModel,
+  MlpHead as MlpHeadModel
+} from "./KnnLogisticRouter.ts"
 import * as PromptFeatures from "./PromptFeatures.ts"
+import * as SoftmaxMlp from "./SoftmaxMlp.ts"
 import * as Weights from "./Weights.ts"
 
 const Setting = Schema.Struct({
@@ -16,6 +22,20 @@ const Setting = Schema.Struct({
 })
 const Scale = Schema.Struct({ mean: Schema.Number, scale: Schema.Number.pipe(Schema.positive()) })
 const Finite = Schema.Number.pipe(Schema.finite())
+const LogisticHead = Schema.Struct({
+  kind: Schema.Literal("L", "LS"),
+  l2: Finite,
+  strongWins: Schema.Array(Finite),
+  weakWins: Schema.Array(Finite)
+})
+// The networks' parameters are the rows of the tensor "mlp".
+const MlpHead = Schema.Struct({
+  kind: Schema.Literal("M"),
+  hidden: Schema.Int.pipe(Schema.positive()),
+  l2: Finite,
+  epochs: Schema.Int.pipe(Schema.positive()),
+  networks: Schema.Int.pipe(Schema.positive())
+})
 
 /**
  * The router-specific part of a `knn_logistic` manifest (`extra`).
@@ -40,11 +60,14 @@ export const KnnLogisticExtra = Schema.Struct({
   documents: Schema.Int.pipe(Schema.nonNegative()),
   documentFrequency: Schema.Record({ key: Schema.String, value: Schema.Int.pipe(Schema.positive()) }),
   head: Schema.Union(
+    LogisticHead,
+    MlpHead,
     Schema.Struct({
-      kind: Schema.Literal("L", "LS"),
-      l2: Finite,
-      strongWins: Schema.Array(Finite),
-      weakWins: Schema.Array(Finite)
+      kind: Schema.Literal("E"),
+      logistic: LogisticHead,
+      mlp: MlpHead,
+      logisticScale: Scale,
+      mlpScale: Scale
     }),
     Schema.Struct({ kind: Schema.Literal("base"), alpha: Schema.Number.pipe(Schema.between(0, 1)) })
   ),
@@ -52,6 +75,56 @@ export const KnnLogisticExtra = Schema.Struct({
   calibrationIntercept: Finite,
   winRateScale: Schema.Number.pipe(Schema.positive())
 })
+
+type HeadEncoded = (typeof KnnLogisticExtra.Encoded)["head"]
+
+const encodeLogistic = (head: LogisticHeadModel) => ({
+  kind: head.kind,
+  l2: head.l2,
+  strongWins: Array.from(head.strongWins),
+  weakWins: Array.from(head.weakWins)
+})
+
+const encodeMlp = (head: MlpHeadModel) => ({
+  kind: head.kind,
+  hidden: head.hidden,
+  l2: head.l2,
+  epochs: head.epochs,
+  networks: head.networks.length
+})
+
+const encodeHead = (head: Head): HeadEncoded => {
+  switch (head.kind) {
+    case "base":
+      return head
+    case "L":
+    case "LS":
+      return encodeLogistic(head)
+    case "M":
+      return encodeMlp(head)
+    case "E":
+      return {
+        kind: "E",
+        logistic: encodeLogistic(head.logistic),
+        mlp: encodeMlp(head.mlp),
+        logisticScale: head.logisticScale,
+        mlpScale: head.mlpScale
+      }
+  }
+}
+
+/** The MLP networks of a head, if any. */
+const networksOf = (head: Head) =>
+  head.kind === "M" ? head.networks : head.kind === "E" ? head.mlp.networks : []
+
+const mlpTensor = (networks: ReadonlyArray<SoftmaxMlp.MlpParameters>) => {
+  if (networks.length === 0) return []
+  const flat = networks.map(SoftmaxMlp.flatten)
+  const width = flat[0]!.length
+  const data = new Float32Array(networks.length * width)
+  flat.forEach((values, index) => data.set(values, index * width))
+  return [{ name: "mlp", shape: [networks.length, width], data }]
+}
 
 /**
  * Saves a model as weights (`router: "knn_logistic"`): examples as float16, scores, gaps, groups
@@ -88,15 +161,7 @@ export const save = (
     featureScales: model.featureScales,
     documents: model.frequency.documents,
     documentFrequency: Object.fromEntries(model.frequency.counts),
-    head:
-      model.head.kind === "base"
-        ? model.head
-        : {
-            kind: model.head.kind,
-            l2: model.head.l2,
-            strongWins: Array.from(model.head.strongWins),
-            weakWins: Array.from(model.head.weakWins)
-          },
+    head: encodeHead(model.head),
     calibrationSlope: model.calibrationSlope,
     calibrationIntercept: model.calibrationIntercept,
     winRateScale: model.winRateScale
@@ -115,7 +180,8 @@ export const save = (
       { name: "weakScores", shape: [count], data: model.weakScores },
       { name: "gaps", shape: [count], data: model.gaps },
       { name: "groups", shape: [count], data: Float32Array.from(model.groups) },
-      { name: "ridgeDirections", shape: [3, d], data: ridge }
+      { name: "ridgeDirections", shape: [3, d], data: ridge },
+      ...mlpTensor(networksOf(model.head))
     ]
   )
 }
@@ -170,14 +236,58 @@ export const fromWeights = Effect.fn("KnnLogisticWeights.fromWeights")(function*
   if (extra.featureMeans.length !== m || extra.featureScales.length !== m)
     return yield* invalid(`featureColumns, featureMeans and featureScales must have the same length (${m})`)
   const { head } = extra
-  if (head.kind !== "base") {
-    const width = 6 + 3 * m + (head.kind === "LS" ? groupCount : 0) + 1
-    if (head.strongWins.length !== width || head.weakWins.length !== width)
-      return yield* invalid(
-        `head ${head.kind} needs ${width} logistic weights per class, found ${head.strongWins.length} and ${head.weakWins.length}`
+  const logisticHead = (encoded: typeof LogisticHead.Type) =>
+    Effect.gen(function* () {
+      const width = 6 + 3 * m + (encoded.kind === "LS" ? groupCount : 0) + 1
+      if (encoded.strongWins.length !== width || encoded.weakWins.length !== width)
+        return yield* invalid(
+          `head ${encoded.kind} needs ${width} logistic weights per class, found ${encoded.strongWins.length} and ${encoded.weakWins.length}`
+        )
+      if (encoded.kind === "LS" && groupCount < 2)
+        return yield* invalid("head LS needs at least 2 groupNames")
+      return {
+        kind: encoded.kind,
+        l2: encoded.l2,
+        strongWins: Float64Array.from(encoded.strongWins),
+        weakWins: Float64Array.from(encoded.weakWins)
+      } satisfies LogisticHeadModel
+    })
+  // An MLP reads the six level-1 inputs and the kept features.
+  const mlpHead = (encoded: typeof MlpHead.Type) =>
+    Effect.gen(function* () {
+      const inputs = 6 + m
+      const width = SoftmaxMlp.parameterCount(inputs, encoded.hidden)
+      const flat = yield* Weights.tensor(weights, "mlp", [encoded.networks, width]).pipe(
+        Effect.mapError((error) =>
+          invalid(
+            `head ${head.kind} (${encoded.networks} MLPs of ${encoded.hidden} hidden units over ${inputs} inputs): ${error.message}`
+          )
+        )
       )
-    if (head.kind === "LS" && groupCount < 2) return yield* invalid("head LS needs at least 2 groupNames")
-  }
+      return {
+        kind: encoded.kind,
+        hidden: encoded.hidden,
+        l2: encoded.l2,
+        epochs: encoded.epochs,
+        networks: Array.from({ length: encoded.networks }, (_, index) =>
+          SoftmaxMlp.unflatten(flat.subarray(index * width, (index + 1) * width), inputs, encoded.hidden)
+        )
+      } satisfies MlpHeadModel
+    })
+  const decodedHead: Head =
+    head.kind === "base"
+      ? head
+      : head.kind === "M"
+        ? yield* mlpHead(head)
+        : head.kind === "E"
+          ? {
+              kind: "E",
+              logistic: yield* logisticHead(head.logistic),
+              mlp: yield* mlpHead(head.mlp),
+              logisticScale: head.logisticScale,
+              mlpScale: head.mlpScale
+            }
+          : yield* logisticHead(head)
   return {
     dimension,
     examples,
@@ -202,15 +312,7 @@ export const fromWeights = Effect.fn("KnnLogisticWeights.fromWeights")(function*
     featureMeans: extra.featureMeans,
     featureScales: extra.featureScales,
     frequency: { documents: extra.documents, counts: new Map(Object.entries(extra.documentFrequency)) },
-    head:
-      head.kind === "base"
-        ? head
-        : {
-            kind: head.kind,
-            l2: head.l2,
-            strongWins: Float64Array.from(head.strongWins),
-            weakWins: Float64Array.from(head.weakWins)
-          },
+    head: decodedHead,
     calibrationSlope: extra.calibrationSlope,
     calibrationIntercept: extra.calibrationIntercept,
     winRateScale: extra.winRateScale

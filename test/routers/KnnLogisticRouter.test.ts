@@ -12,6 +12,7 @@ import * as LogisticRegression from "../../src/routers/LogisticRegression.ts"
 import * as PromptFeatures from "../../src/routers/PromptFeatures.ts"
 import { makeRouter } from "../../src/routers/RouterRegistry.ts"
 import * as SeededRandom from "../../src/routers/SeededRandom.ts"
+import * as SoftmaxMlp from "../../src/routers/SoftmaxMlp.ts"
 import * as Weights from "../../src/routers/Weights.ts"
 import { tableEmbedder } from "./support.ts"
 
@@ -145,6 +146,19 @@ describe("KnnLogisticTraining", () => {
     )
     expect(report.chosen).toMatch(/^LS?\(/)
     expect(apgr).toBeGreaterThan(0.7)
+    // No MLP candidates unless asked for; with them: 4 configurations × 7 epoch counts, and E.
+    expect(report.candidates.some((candidate) => /^[ME]\(/.test(candidate.name))).toBe(false)
+    const withMlp = KnnLogisticTraining.fit(training, {
+      ...options,
+      mlpConfigurations: KnnLogisticTraining.MLP_CONFIGURATIONS
+    })
+    const names = withMlp.report.candidates.map((candidate) => candidate.name)
+    expect(names.filter((name) => name.startsWith("M(")).length).toBe(28)
+    expect(names.filter((name) => name.startsWith("E(")).length).toBe(1)
+    for (const candidate of withMlp.report.candidates) expect(Number.isFinite(candidate.apgr)).toBe(true)
+    expect(() => KnnLogisticTraining.fit(training, { ...options, l2s: [], alphas: [] })).toThrow(
+      /no level-2 candidates/
+    )
     for (const rate of rates) expect(rate >= 0 && rate <= 1).toBe(true)
     // The per-prompt path gives the batch numbers.
     expect(KnnLogisticRouter.winRate(model, heldOut[0]!.embedding, heldOut[0]!.prompt)).toBeCloseTo(
@@ -170,6 +184,7 @@ describe("KnnLogisticRouter weights", () => {
       Effect.gen(function* () {
         const dir = mkdtempSync(join(tmpdir(), "knn-logistic-"))
         const training = synthetic(150, 3)
+        // Logistic and blend candidates only (MLP heads: the next test).
         const { model } = KnnLogisticTraining.fit(training, {
           ks: [10, 40],
           temperatures: [0, 0.1],
@@ -222,6 +237,92 @@ describe("KnnLogisticRouter weights", () => {
           KnnLogisticRouter.make({ model, embedder: tableEmbedder(4, {}) })
         )
         expect(Exit.isFailure(wrongDimension)).toBe(true)
+      })
+  )
+
+  it.effect(
+    "MLP and ensemble heads: saved and loaded with identical win rates; a wrong MLP tensor is refused",
+    () =>
+      Effect.gen(function* () {
+        const dir = mkdtempSync(join(tmpdir(), "knn-logistic-mlp-"))
+        const training = synthetic(150, 3)
+        const { model } = KnnLogisticTraining.fit(training, {
+          ks: [10, 40],
+          temperatures: [0, 0.1],
+          l2s: [0.1],
+          mlpConfigurations: []
+        })
+        expect(model.head.kind).toMatch(/^LS?$/)
+        const logistic = model.head as KnnLogisticRouter.LogisticHead
+        // Two float32-exact networks over the six level-1 inputs and the kept features.
+        const inputs = 6 + model.featureColumns.length
+        const random = SeededRandom.make(11)
+        const networks = [0, 1].map(() =>
+          SoftmaxMlp.unflatten(
+            Float32Array.from({ length: SoftmaxMlp.parameterCount(inputs, 4) }, () => random.nextGaussian()),
+            inputs,
+            4
+          )
+        )
+        const mlp: KnnLogisticRouter.MlpHead = { kind: "M", hidden: 4, l2: 0.001, epochs: 10, networks }
+        const probe = synthetic(20, 4)
+        const embeddings = probe.map((example) => example.embedding)
+        const prompts = probe.map((example) => example.prompt)
+        const ratesOf = (head: KnnLogisticRouter.Head) =>
+          KnnLogisticRouter.winRates({ ...model, head }, embeddings, prompts)
+        const ensemble: KnnLogisticRouter.Head = {
+          kind: "E",
+          logistic,
+          mlp,
+          logisticScale: { mean: 0.05, scale: 0.3 },
+          mlpScale: { mean: -0.1, scale: 0.7 }
+        }
+        // Each part changes the ensemble's numbers.
+        expect(ratesOf(ensemble)).not.toEqual(ratesOf(logistic))
+        expect(ratesOf(ensemble)).not.toEqual(
+          ratesOf({ ...ensemble, mlp: { ...mlp, networks: [networks[0]!] } })
+        )
+        for (const head of [mlp, ensemble]) {
+          const path = join(dir, `${head.kind}.json`)
+          yield* KnnLogisticWeights.save(path, { ...model, head }, { embedder: "table" })
+          const loaded = yield* KnnLogisticWeights.fromWeights(yield* Weights.loadWeights(path))
+          expect(loaded.head.kind).toBe(head.kind)
+          expect(KnnLogisticRouter.winRates(loaded, embeddings, prompts)).toEqual(ratesOf(head))
+        }
+        // A head trained by fit (MLP candidates only): saved and loaded with the same numbers.
+        const trained = KnnLogisticTraining.fit(training, {
+          ks: [10, 40],
+          temperatures: [0, 0.1],
+          l2s: [],
+          alphas: [],
+          mlpConfigurations: [{ hidden: 4, l2: 0.001 }],
+          mlpEpochs: [5, 10],
+          mlpNetworks: 2
+        })
+        expect(trained.report.chosen).toMatch(/^M\(4, 0.001, (5|10)\)$/)
+        expect(trained.model.head.kind === "M" && trained.model.head.networks.length).toBe(2)
+        yield* KnnLogisticWeights.save(join(dir, "trained.json"), trained.model, { embedder: "table" })
+        const reloaded = yield* KnnLogisticWeights.fromWeights(
+          yield* Weights.loadWeights(join(dir, "trained.json"))
+        )
+        expect(KnnLogisticRouter.winRates(reloaded, embeddings, prompts)).toEqual(
+          KnnLogisticRouter.winRates(trained.model, embeddings, prompts)
+        )
+        const manifest = JSON.parse(readFileSync(join(dir, "E.json"), "utf8")) as {
+          extra: { head: { mlp: Record<string, unknown> } }
+        }
+        const wrong = { ...manifest.extra.head, mlp: { ...manifest.extra.head.mlp, networks: 3 } }
+        writeFileSync(
+          join(dir, "wrong.json"),
+          JSON.stringify({ ...manifest, extra: { ...manifest.extra, head: wrong } })
+        )
+        const error = yield* Effect.flip(
+          makeRouter("knn_logistic", { weights: join(dir, "wrong.json"), embedder: "hashing-6" })
+        )
+        expect(error.reason).toBe("InvalidWeights")
+        expect(error.message).toContain(join(dir, "wrong.json"))
+        expect(error.message).toContain("3 MLPs of 4 hidden units")
+        expect(error.message).toContain("mlp")
       })
   )
 
