@@ -130,6 +130,22 @@ export const isProviderFailure = (value: unknown): value is ProviderFailure =>
   (failureKinds as ReadonlyArray<unknown>).includes(value._tag)
 
 /**
+ * The request could not be built for a deployment, so nothing was sent: a value JSON cannot encode,
+ * or nesting too deep for the stack. This is the router's (or the caller's) problem, never the
+ * deployment's, and it would happen on every deployment alike, so it is deliberately not a
+ * `ProviderFailure`: failover would retry it, fall back on it and count it against the deployment's
+ * health (cooldowns, circuit breaker). Providers raise it as a defect (`Effect.die`), which failover
+ * passes through untouched; the server answers it with a 500 `internal_error` and logs it.
+ * @since 0.1.0
+ */
+export class RequestNotSent extends Data.TaggedError("RequestNotSent")<{
+  /** Id of the deployment the request was being built for. */
+  readonly deployment: string
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/**
  * Planning found nothing to call: every candidate was filtered out, or a branch named a route that
  * does not exist. `removed` lists what each filter took out and why.
  * @since 0.1.0

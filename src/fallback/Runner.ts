@@ -342,7 +342,9 @@ export const open: (
         const interrupted = new StreamInterrupted({
           deployment: deployment.id,
           chunksSent: sent,
-          message: `${deployment.id}: the stream broke after ${sent} chunk(s) had reached the caller (${failure._tag}: ${failure.message}). The answer is incomplete; retry the request.`,
+          // Only our own classification: this message reaches the caller (the server's error
+          // event); the upstream's text, in `cause`, is for the log.
+          message: `${deployment.id}: the stream broke after ${sent} chunk(s) had reached the caller (${failure._tag}). The answer is incomplete; retry the request.`,
           cause: failure
         })
         yield* recordFailure(execution, attempt, interrupted, opened.startedAtMs, "interrupted")

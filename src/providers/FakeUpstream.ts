@@ -128,7 +128,23 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
       }
       const failDelay = sampleMillis(behaviour.delayMs, draw)
       const error = errorBodies[behaviour.kind]
-      if (error !== undefined) {
+      // Like some real providers, the 401 echoes the key it received: the client must mask it.
+      const authorization = String(wire.headers["authorization"] ?? "").replace(/^Bearer\s+/i, "")
+      const errorBody = (failure: NonNullable<typeof error>) =>
+        JSON.stringify({
+          error: {
+            message:
+              behaviour.kind === "auth"
+                ? `${failure.message.slice(0, -1)}: ${authorization}.`
+                : failure.message,
+            type: failure.type,
+            param: null,
+            code: failure.code
+          }
+        })
+      // With `afterChunks`, a stream gets its error as an event after that many chunks instead.
+      const errorMidStream = error !== undefined && wire.stream && behaviour.afterChunks !== undefined
+      if (error !== undefined && !errorMidStream) {
         return later(failDelay, res, () => {
           const headers: Record<string, string> = { "content-type": "application/json" }
           if (behaviour.kind === "rate_limit") {
@@ -136,12 +152,8 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
               headers["retry-after-ms"] = String(behaviour.retryAfterMs)
             else headers["retry-after"] = String(behaviour.retryAfterSeconds ?? 1)
           }
-          // Like some real providers, the 401 echoes the key it received: the client must mask it.
-          const authorization = String(wire.headers["authorization"] ?? "").replace(/^Bearer\s+/i, "")
-          const message =
-            behaviour.kind === "auth" ? `${error.message.slice(0, -1)}: ${authorization}.` : error.message
           res.writeHead(error.status, headers)
-          res.end(JSON.stringify({ error: { message, type: error.type, param: null, code: error.code } }))
+          res.end(errorBody(error))
         })
       }
       if (behaviour.kind === "hang") return
@@ -178,7 +190,7 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
           ...extra
         })}\n\n`
       const cutAfter =
-        behaviour.kind === "cut_stream" || behaviour.kind === "reset_stream"
+        behaviour.kind === "cut_stream" || behaviour.kind === "reset_stream" || errorMidStream
           ? (behaviour.afterChunks ?? 1)
           : behaviour.kind === "malformed"
             ? 1
@@ -194,6 +206,7 @@ export const make = (options: FakeUpstreamOptions = {}): Effect.Effect<FakeUpstr
           if (index >= cutAfter) {
             if (behaviour.kind === "reset_stream") return res.socket?.destroy()
             if (behaviour.kind === "malformed") return void res.end(`data: {"choices": [\n\n`)
+            if (error !== undefined) return void res.end(`data: ${errorBody(error)}\n\n`)
             return void res.end()
           }
           if (index < pieces.length) {

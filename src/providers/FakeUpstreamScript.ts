@@ -38,6 +38,11 @@ export type Millis = typeof Millis.Type
  * - `reset_stream`: streams `afterChunks` chunks, then destroys the connection;
  * - `context_window`: 400 `context_length_exceeded`; `content_filter`: 400 `content_filter`;
  * - `bad_request` (400), `auth` (401), `not_found` (404).
+ *
+ * An error kind (`rate_limit`, `server_error`, `unavailable`, `context_window`, `content_filter`,
+ * `bad_request`, `auth`, `not_found`) given `afterChunks` answers a streaming request with that many
+ * chunks and then the error body as an event (`data: {"error": {...}}`), as OpenAI reports a
+ * failure in the middle of a stream; non-streaming requests get the error status as usual.
  * @since 0.1.0
  */
 export const BehaviourKind = Schema.Literal(

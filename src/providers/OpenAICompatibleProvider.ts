@@ -10,18 +10,22 @@
  *   answer's headers and every gap between chunks (streaming: one `IdleDeadline` watchdog per
  *   stream, not a race per chunk);
  * - responses and chunks are decoded with the wire Schemas; streams ask for
- *   `stream_options.include_usage` and fall back to counting tokens when the upstream sends none.
+ *   `stream_options.include_usage` and fall back to counting tokens when the upstream sends none;
+ * - the body is serialized here, before the SDK sends it, so that a request that cannot be built
+ *   is told apart from an upstream failure: it is a `RequestNotSent` defect, which failover does
+ *   not retry, fall back on or count against the deployment.
  *
  * @since 0.1.0
  */
 import type { Scope } from "effect"
 import { Clock, Config, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
 import OpenAI from "openai"
+import type { Stream as SdkStream } from "openai/streaming"
 import type { ChatCompletionRequest, Usage } from "../core/ChatCompletion.ts"
 import { ChatCompletionChunk, ChatCompletionResponse } from "../core/ChatCompletion.ts"
 import type { Deployment } from "../core/Deployment.ts"
 import type { ProviderFailure } from "../core/Errors.ts"
-import { AuthFailed, MalformedResponse, Timeout, Unavailable } from "../core/Errors.ts"
+import { AuthFailed, MalformedResponse, RequestNotSent, Timeout, Unavailable } from "../core/Errors.ts"
 import { countPromptTokens, countTokens, encodingForModel } from "../core/Tokens.ts"
 import { classifyError, contentFilteredAnswer } from "./classifyError.ts"
 import { withDeadline } from "./Deadline.ts"
@@ -52,26 +56,35 @@ const decodeChunk = Schema.decodeUnknownEither(ChatCompletionChunk)
 
 /**
  * The body sent upstream: the caller's request (already decoded with `ChatCompletionRequest`, and
- * passed through with the fields the router does not read) with the deployment's model name. The
- * casts only bridge our readonly Schema types to the SDK's mutable parameter types.
+ * passed through with the fields the router does not read) with the deployment's model name.
  */
 const completionBody = (deployment: Deployment, request: ChatCompletionRequest) => {
   const { stream: _stream, stream_options: _options, ...rest } = request
-  return {
-    ...rest,
-    model: deployment.model,
-    stream: false
-  } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming
+  return { ...rest, model: deployment.model, stream: false }
 }
 const streamBody = (deployment: Deployment, request: ChatCompletionRequest) => {
   const { stream: _stream, stream_options: _options, ...rest } = request
-  return {
-    ...rest,
-    model: deployment.model,
-    stream: true,
-    stream_options: { include_usage: true }
-  } as unknown as OpenAI.ChatCompletionCreateParamsStreaming
+  return { ...rest, model: deployment.model, stream: true, stream_options: { include_usage: true } }
 }
+
+/**
+ * Serializes a body before anything is sent. The SDK would serialize it too, but a failure inside
+ * the SDK call cannot be told apart from the upstream's, and was reported as the deployment's
+ * `MalformedResponse`: retried on every deployment and cooling them all down for one bad request.
+ */
+const serialize = (deployment: Deployment, body: object): Effect.Effect<string> =>
+  Effect.try({
+    try: () => JSON.stringify(body),
+    catch: (cause) =>
+      new RequestNotSent({
+        deployment: deployment.id,
+        message: `${deployment.id}: the request could not be serialized for the upstream (${cause instanceof Error ? cause.message.slice(0, 200) : "unknown error"}); nothing was sent.`,
+        cause
+      })
+  }).pipe(Effect.orDie)
+
+/** The SDK sends a string body as is when its content type is given. */
+const jsonHeaders = { "content-type": "application/json" }
 
 const countedUsage = (deployment: Deployment, request: ChatCompletionRequest, output: string): Usage => {
   const encoding = encodingForModel(deployment.model)
@@ -119,10 +132,16 @@ export const make = (): ProviderShape => {
       const { client, secret } = yield* clientFor(deployment)
       const started = yield* Clock.currentTimeMillis
       const context = { deployment: deployment.id, timeoutMs: timeoutOf(deployment), nowMs: started, secret }
+      const body = yield* serialize(deployment, completionBody(deployment, request))
       const raw = yield* Effect.tryPromise({
         try: (abort) => {
           const merged = signal === undefined ? abort : AbortSignal.any([abort, signal])
-          return client.chat.completions.create(completionBody(deployment, request), { signal: merged })
+          return client.post<unknown>("/chat/completions", {
+            body,
+            headers: jsonHeaders,
+            stream: false,
+            signal: merged
+          })
         },
         catch: (error) => classifyError(error, context)
       }).pipe((self) => withDeadline(self, timeoutOf(deployment), timeoutFailure(deployment, "no answer")))
@@ -161,13 +180,14 @@ export const make = (): ProviderShape => {
         attributes: { deployment: deployment.id }
       })
       const { client, secret } = yield* clientFor(deployment)
+      const body = yield* serialize(deployment, streamBody(deployment, request))
       // Closing the stream's scope early (error, interruption, a caller that stopped reading) aborts
       // the HTTP request. A body read to its end needs no abort (which costs an exception object and
       // the SDK's abort listeners on every stream).
-      const body = { read: false }
+      const answer = { read: false }
       const controller = yield* Effect.acquireRelease(
         Effect.sync(() => new AbortController()),
-        (controller) => Effect.sync(() => (body.read ? undefined : controller.abort()))
+        (controller) => Effect.sync(() => (answer.read ? undefined : controller.abort()))
       )
       const started = yield* Clock.currentTimeMillis
       const context = {
@@ -180,7 +200,13 @@ export const make = (): ProviderShape => {
       const deadline = yield* IdleDeadline.make(timeoutOf(deployment), () => controller.abort())
       const classify = (error: unknown) => classifyError(error, context)
       const sdkStream = yield* deadline.wait(
-        () => client.chat.completions.create(streamBody(deployment, request), { signal: controller.signal }),
+        () =>
+          client.post<SdkStream<unknown>>("/chat/completions", {
+            body,
+            headers: jsonHeaders,
+            stream: true,
+            signal: controller.signal
+          }),
         classify,
         timeoutFailure(deployment, "no first chunk")
       )
@@ -205,7 +231,7 @@ export const make = (): ProviderShape => {
             const now = yield* Clock.currentTimeMillis
             if (next.done === true) {
               state.finished = true
-              body.read = true
+              answer.read = true
               if (!state.sawFinish) {
                 return yield* Effect.fail(
                   Option.some(

@@ -7,9 +7,10 @@
  * @since 0.1.0
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Clock, Effect, Exit, Scope, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Option, Scope, Stream } from "effect"
 import { ChatCompletionRequest } from "../core/ChatCompletion.ts"
 import type { AllAttemptsFailed } from "../core/Errors.ts"
+import { isProviderFailure } from "../core/Errors.ts"
 import type { Plan } from "../core/Plan.ts"
 import type * as Runner from "../fallback/Runner.ts"
 import type { RequestOptions } from "../graph/LlmRouter.ts"
@@ -149,9 +150,23 @@ const streamed = (request: ChatCompletionRequest, options: RequestOptions, start
         yield* logDecision(plan.route, plan, result.value, cancelled ? "cancelled" : "streamed")
       } else {
         yield* ServerMetrics.recordTrace(plan.route, running.trace)
-        yield* Effect.logWarning("stream interrupted after it started").pipe(
-          Effect.annotateLogs({ route: plan.route, deployment: running.deployment.id })
+        const upstream = Option.flatMap(Cause.failureOption(result.cause), (interrupted) =>
+          isProviderFailure(interrupted.cause) ? Option.some(interrupted.cause) : Option.none()
         )
+        const kind = Option.match(upstream, { onNone: () => "-", onSome: (failure) => failure._tag })
+        yield* Effect.logWarning("stream interrupted after it started").pipe(
+          Effect.annotateLogs({ route: plan.route, deployment: running.deployment.id, kind })
+        )
+        // The upstream's own words stay out of the client's error event. Provider messages have any
+        // key masked (`classifyError`); they are still the upstream's text, so debug level only.
+        if (Option.isSome(upstream))
+          yield* Effect.logDebug("stream interruption detail").pipe(
+            Effect.annotateLogs({
+              route: plan.route,
+              deployment: running.deployment.id,
+              detail: upstream.value.message.slice(0, 1000)
+            })
+          )
       }
     })
     // Closing the run's scope first settles the trace of a stream the caller abandoned.

@@ -1,17 +1,29 @@
 /**
  * Reading a JSON request body at the boundary: content type, size limit (counted while reading, so
- * a chunked upload cannot slip past it), strict UTF-8, JSON, then Schema. Every rejection is a
- * 4xx that names what was wrong and, for Schema failures, the field (`messages[0].role`).
+ * a chunked upload cannot slip past it), strict UTF-8, JSON, nesting depth, then Schema. Every
+ * rejection is a 4xx that names what was wrong and, for Schema failures, the field
+ * (`messages[0].role`).
  *
  * @since 0.1.0
  */
 import { HttpServerRequest } from "@effect/platform"
 import { Chunk, Effect, Either, ParseResult, Schema, Stream } from "effect"
 import { IncomingMessage } from "node:http"
+import { MAX_JSON_DEPTH, tooDeep } from "../core/JsonDepth.ts"
 import { BodyTooLarge, InvalidBody, UnsupportedMediaType } from "./HttpErrors.ts"
 
-/** How much of an oversized body is still read (and dropped) before the connection is cut. */
+/**
+ * How much of an oversized body is still read (and dropped) before answering 413 while the client
+ * is still sending: a body a little over the limit is read to its end, so that the client, done
+ * sending, reads the 413 on a connection in a clean state.
+ */
 const drainBytes = 1024 * 1024
+
+/**
+ * How long a connection answered 413 mid-upload may stay open while its answer is flushed, before
+ * it is cut (a client that neither reads nor stops sending).
+ */
+const closeGraceMs = 2_000
 
 const isJsonType = (contentType: string | undefined): boolean => {
   if (contentType === undefined || contentType.trim() === "") return true
@@ -59,10 +71,11 @@ export const readBytes = (
 /**
  * `readBytes` straight from Node's request object: one listener call per body part instead of a
  * stream pipeline per request, which cost the server about 0.4 ms of CPU per request (half of a
- * `POST /v1/route`). Same rules: the limit is counted while reading, past it the rest is read and
- * dropped up to `drainBytes` more, and past that the connection is cut (the request is destroyed),
- * as it is when the read is interrupted before the body is complete. Requests that are not Node's
- * (web `Request`s in tests) take the stream path.
+ * `POST /v1/route`). Same rules: the limit is counted while reading, and past it the rest is read
+ * and dropped up to `drainBytes` more. Past that the 413 is answered at once, while the client is
+ * still sending (see `answerMidUpload`). The connection is cut only when the read is interrupted
+ * before the body is complete. Requests that are not Node's (web `Request`s in tests) take the
+ * stream path.
  */
 const readIncoming = (message: IncomingMessage, limitBytes: number) =>
   Effect.async<Uint8Array, BodyTooLarge | InvalidBody>((resume) => {
@@ -88,7 +101,7 @@ const readIncoming = (message: IncomingMessage, limitBytes: number) =>
       total += part.byteLength
       if (total > limitBytes + drainBytes) {
         finish(Effect.fail(new BodyTooLarge({ limitBytes })))
-        message.destroy()
+        answerMidUpload(message)
         return
       }
       if (total <= limitBytes) parts.push(part)
@@ -116,6 +129,24 @@ const readIncoming = (message: IncomingMessage, limitBytes: number) =>
     })
   })
 
+/**
+ * Lets the 413 reach a client that is still uploading. Destroying the request here (as this code
+ * once did) closes the socket with the client's bytes unread, so the kernel answers with a reset:
+ * the client gets no answer at all (curl: "Empty reply from server", or "Connection reset by
+ * peer"). Instead the rest of the body keeps being read and dropped while the 413 goes out with
+ * `Connection: close`; once it is flushed, Node's server closes the connection itself (a client
+ * such as curl reads an answer while uploading and then stops sending). `closeGraceMs` bounds the
+ * wait if the answer cannot be flushed, so no connection is held open by a client that only sends.
+ */
+const answerMidUpload = (message: IncomingMessage) => {
+  // The body's `data` listener is gone: resuming keeps the bytes flowing into nothing.
+  message.resume()
+  const socket = message.socket
+  const cut = setTimeout(() => socket.destroy(), closeGraceMs)
+  cut.unref()
+  socket.once("close", () => clearTimeout(cut))
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
@@ -124,6 +155,24 @@ const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
       typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`,
     ""
   )
+
+const sameKeys = (a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>) =>
+  a.length === b.length && a.every((key, index) => key === b[index])
+
+/**
+ * The message of the first issue. A union (a literal list such as the message roles) reports one
+ * issue per member at the same path; they are merged into one "Expected A | B | C, actual X", as
+ * the CLI does for config files, so the caller sees every valid value and not only the first.
+ */
+const expectedAlternatives = (
+  issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>,
+  first: ParseResult.ArrayFormatterIssue
+): string => {
+  const samePath = issues.filter((issue) => sameKeys(issue.path, first.path))
+  const parts = samePath.map((issue) => /^Expected (.*), actual (.*)$/s.exec(issue.message))
+  if (samePath.length < 2 || parts.some((match) => match === null)) return first.message
+  return `Expected ${parts.map((match) => match![1]).join(" | ")}, actual ${parts[0]![2]}`
+}
 
 /**
  * Turns a Schema failure into a 400 naming the first bad field.
@@ -138,7 +187,9 @@ export const invalidField = (error: ParseResult.ParseError): InvalidBody => {
   const param = path.length === 0 ? null : formatPath(path)
   const detail = emptyArray
     ? "must not be empty"
-    : (first?.message ?? "invalid value").replace(/\s+/g, " ").slice(0, 300)
+    : (first === undefined ? "invalid value" : expectedAlternatives(issues, first))
+        .replace(/\s+/g, " ")
+        .slice(0, 300)
   return new InvalidBody({
     message: param === null ? `Invalid request body: ${detail}` : `Invalid value for '${param}': ${detail}`,
     param,
@@ -147,7 +198,9 @@ export const invalidField = (error: ParseResult.ParseError): InvalidBody => {
 }
 
 /**
- * Parses bytes as a UTF-8 JSON document.
+ * Parses bytes as a UTF-8 JSON document nested at most `MAX_JSON_DEPTH` levels deep. `JSON.parse`
+ * accepts far deeper nesting, but everything that walks the value afterwards recursively (Schema
+ * decoding, token counting, serializing it for the upstream) would overflow the stack on it.
  * @since 0.1.0
  */
 export const parseJson = (bytes: Uint8Array): Either.Either<unknown, InvalidBody> => {
@@ -172,8 +225,9 @@ export const parseJson = (bytes: Uint8Array): Either.Either<unknown, InvalidBody
       })
     )
   }
+  let value: unknown
   try {
-    return Either.right(JSON.parse(text) as unknown)
+    value = JSON.parse(text)
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.slice(0, 200) : "syntax error"
     return Either.left(
@@ -184,6 +238,17 @@ export const parseJson = (bytes: Uint8Array): Either.Either<unknown, InvalidBody
       })
     )
   }
+  const deep = tooDeep(value, MAX_JSON_DEPTH)
+  if (deep === undefined) return Either.right(value)
+  // `$.x[0][0]...` → `x[0][0]...`, the same notation as the other errors' `param`.
+  const param = deep.replace(/^\$\.?/, "")
+  return Either.left(
+    new InvalidBody({
+      message: `The request body is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects (at ${deep}); no request needs that much nesting.`,
+      param: param === "" ? null : param,
+      code: "invalid_json"
+    })
+  )
 }
 
 /**

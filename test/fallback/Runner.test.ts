@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Layer, Option, Stream } from "effect"
+import { Cause, Chunk, Effect, Either, Exit, Layer, Option, Stream } from "effect"
+import type { ChatCompletionRequest } from "../../src/core/ChatCompletion.ts"
+import { RequestNotSent } from "../../src/core/Errors.ts"
 import type { Script } from "../../src/providers/FakeUpstreamScript.ts"
 import * as FakeUpstream from "../../src/providers/FakeUpstream.ts"
 import * as OpenAICompatibleProvider from "../../src/providers/OpenAICompatibleProvider.ts"
@@ -306,6 +308,42 @@ describe.each([
         yield* upstream
           .awaitAborted("drip")
           .pipe(Effect.timeoutFail({ duration: "2 seconds", onTimeout: () => "stream never closed" }))
+      })
+    )
+  )
+})
+
+describe("a request that cannot be built for the upstream", () => {
+  // A BigInt has no JSON form: building the body fails before anything is sent, as a body nested
+  // too deep for the stack would. It is the request's fault, the same on every deployment.
+  const unsendable = () => request("hello", { x: 1n } as unknown as Partial<ChatCompletionRequest>)
+
+  const expectNotSent = <A>(exit: Exit.Exit<A, unknown>, deployment: string) => {
+    const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : Option.none()
+    expect(Option.getOrUndefined(defect)).toBeInstanceOf(RequestNotSent)
+    expect(Option.getOrUndefined(defect)).toMatchObject({ deployment })
+  }
+
+  it.live("stops the run: no retry, no fallback, nothing sent, nothing held against the deployment", () =>
+    withUpstream((upstream) =>
+      Effect.gen(function* () {
+        const ok = deploymentAt(upstream, "ok")
+        const okToo = deploymentAt(upstream, "okToo")
+        const failover = plan(sequence([retry(attempt(ok)), attempt(okToo)]))
+        // More runs than the circuit breaker needs to open, were these counted as failures.
+        for (let i = 0; i < 4; i++) {
+          expectNotSent(yield* Effect.exit(Runner.run(failover, unsendable())), ok.id)
+          expectNotSent(yield* Effect.exit(Effect.scoped(Runner.open(failover, unsendable()))), ok.id)
+        }
+        expect(upstream.requests("ok")).toBe(0)
+        expect(upstream.requests("okToo")).toBe(0)
+        const cooldowns = yield* State.Cooldowns.Cooldowns
+        expect(yield* cooldowns.state(ok.id)).toEqual({ _tag: "Closed" })
+        const inFlight = yield* (yield* State.InFlight.InFlight).count(ok.id)
+        expect(inFlight).toBe(0)
+        // The next request is answered by the first deployment, first time.
+        const result = yield* Runner.run(failover, request())
+        expect(result.trace.attempts.map((a) => [a.deployment, a.outcome])).toEqual([[ok.id, "succeeded"]])
       })
     )
   )

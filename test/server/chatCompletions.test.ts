@@ -130,6 +130,32 @@ describe("POST /v1/chat/completions", () => {
   })
 })
 
+describe("an upstream error event in the middle of a stream", () => {
+  it("ends the stream with our own classification, never the upstream's words", async () => {
+    const response = await fetch(`${running.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ model: "error-stream", stream: true, messages: ask("hi") })
+    })
+    expect(response.status).toBe(200)
+    const events = (await response.text()).split("\n\n").filter((e) => e !== "")
+    // One chunk reached the client, then the upstream sent `data: {"error": ...}` echoing its key.
+    expect(events.length).toBeGreaterThanOrEqual(2)
+    const last = events[events.length - 1]!
+    expect(last).not.toBe("data: [DONE]")
+    const { error } = JSON.parse(last.slice("data: ".length)) as {
+      error: { message: string; code: string; failures: ReadonlyArray<{ deployment: string; kind: string }> }
+    }
+    expect(error.code).toBe("stream_interrupted")
+    expect(error.failures).toEqual([{ deployment: "error-stream@fake", kind: "StreamInterrupted" }])
+    expect(error.message).toBe(
+      "error-stream@fake: the stream broke after 1 chunk(s) had reached the caller (Unavailable). The answer is incomplete; retry the request."
+    )
+    expect(last).not.toMatch(/Incorrect API key|Bearer|\*\*\*/)
+    expect(last).not.toContain(apiKey)
+  })
+})
+
 describe("GET /v1/models", () => {
   it("lists every route and the RouteLLM-style names", async () => {
     const ids: Array<string> = []
@@ -168,7 +194,7 @@ describe("GET /health and GET /metrics", () => {
     expect(response.status).toBe(200)
     const body = (await response.json()) as { status: string; routes: number }
     expect(body.status).toBe("ok")
-    expect(body.routes).toBe(10)
+    expect(body.routes).toBe(11)
   })
 
   it("counts requests, attempts, failures, tokens, cost and the strong fraction", async () => {

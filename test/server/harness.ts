@@ -8,6 +8,7 @@ import OpenAI from "openai"
 import type { Script } from "../../src/providers/FakeUpstreamScript.ts"
 import * as FakeUpstream from "../../src/providers/FakeUpstream.ts"
 import * as OpenAICompatibleProvider from "../../src/providers/OpenAICompatibleProvider.ts"
+import type { Provider } from "../../src/providers/Provider.ts"
 import * as RouterConfig from "../../src/graph/Config.ts"
 import type { RouterResolver } from "../../src/graph/Config.ts"
 import { Lifecycle } from "../../src/server/Lifecycle.ts"
@@ -43,6 +44,12 @@ export const script: Script = {
       sequence: [{ kind: "reset_stream", afterChunks: 2 }]
     },
     slow: { reply: "slowly streamed answer of eight words here", ttftMs: 50, interTokenMs: 60 },
+    // Streams one chunk, then an error event whose message echoes the key it was sent.
+    "error-stream": {
+      reply: "one two three four",
+      interTokenMs: 5,
+      failures: [{ kind: "auth", probability: 1, afterChunks: 1 }]
+    },
     "slow-json": { reply: "a slow but complete answer", latencyMs: 400 }
   }
 }
@@ -67,6 +74,7 @@ export const configValue = (baseUrl: string, server: Record<string, unknown>) =>
     deployment("hang@fake", "hang", { baseUrl, timeoutMs: 300 }),
     deployment("cut@fake", "cut-stream", { baseUrl }),
     deployment("slow@fake", "slow", { baseUrl }),
+    deployment("error-stream@fake", "error-stream", { baseUrl, apiKeyEnv }),
     deployment("slow-json@fake", "slow-json", { baseUrl })
   ],
   routers: { prompt: { type: "prompt-number" } },
@@ -84,6 +92,7 @@ export const configValue = (baseUrl: string, server: Record<string, unknown>) =>
     hang: "hang@fake",
     cut: "cut@fake",
     slow: "slow@fake",
+    "error-stream": "error-stream@fake",
     "slow-json": "slow-json@fake"
   },
   default: "main",
@@ -144,11 +153,18 @@ export const start = async (
 
 export interface InProcess {
   readonly handler: (request: Request) => Promise<Response>
+  readonly upstream: FakeUpstream.FakeUpstream
   readonly close: () => Promise<void>
 }
 
-/** The same endpoints as a web-standard handler, without sockets to the router (the upstream is real). */
-export const startInProcess = async (server: Record<string, unknown> = {}): Promise<InProcess> => {
+/**
+ * The same endpoints as a web-standard handler, without sockets to the router (the upstream is
+ * real). `provider` replaces the `OpenAICompatibleProvider` (to inject a faulty one).
+ */
+export const startInProcess = async (
+  server: Record<string, unknown> = {},
+  provider: Layer.Layer<Provider> = OpenAICompatibleProvider.layer
+): Promise<InProcess> => {
   process.env[apiKeyEnv] = apiKey
   const upstreamScope = Effect.runSync(Scope.make())
   const upstream = await Effect.runPromise(Scope.extend(FakeUpstream.make({ script }), upstreamScope))
@@ -159,10 +175,11 @@ export const startInProcess = async (server: Record<string, unknown> = {}): Prom
   const quiet = Logger.minimumLogLevel(LogLevel.Warning)
   const { dispose, handler } = RouterServer.webHandler(
     config,
-    Layer.mergeAll(OpenAICompatibleProvider.layer, State.layerMemory, quiet)
+    Layer.mergeAll(provider, State.layerMemory, quiet)
   )
   return {
     handler: (request) => handler(request),
+    upstream,
     close: async () => {
       await dispose()
       await Effect.runPromise(Scope.close(upstreamScope, Exit.void))
