@@ -46,6 +46,14 @@ export const makeEmbedder = (name: string): Effect.Effect<EmbedderShape, Embeddi
   }
   if (name === UseLiteEmbedder.NAME) return UseLiteEmbedder.make()
   if (name === StaticEmbedder.NAME) return StaticEmbedder.make()
+  // Named in the docs, so asked for: say how to get it rather than "unknown".
+  if (name === "transformers" || name.startsWith("transformers:"))
+    return Effect.fail(
+      new EmbeddingError({
+        reason: "InvalidInput",
+        message: `embedder "${name}" is library-only: build it with TransformersEmbedder.make({ modelPath }) and pass it to a router's make; --embedder takes: ${embedderNames.join(", ")}`
+      })
+    )
   if (name === "openai") return OpenAIEmbedder.makeFromConfig()
   if (name.startsWith("openai:")) return OpenAIEmbedder.makeFromConfig(name.slice("openai:".length))
   return Effect.fail(

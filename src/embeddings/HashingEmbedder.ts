@@ -131,9 +131,18 @@ const resolve = (options: HashingEmbedderOptions = {}): Required<HashingEmbedder
   seed: options.seed ?? 0
 })
 
+/**
+ * The largest dimension accepted: far more than hashing text features can use (the shipped default
+ * is 512), and small enough that a batch of vectors fits in memory; a typo such as `hashing-99999999`
+ * would otherwise allocate gigabytes and be killed by the OS without a word.
+ *
+ * @since 0.1.0
+ */
+export const MAX_DIMENSION = 65_536
+
 const validate = (settings: Required<HashingEmbedderOptions>): string | undefined =>
-  !Number.isInteger(settings.dimension) || settings.dimension <= 0
-    ? `dimension must be a positive integer, got ${settings.dimension}`
+  !Number.isInteger(settings.dimension) || settings.dimension <= 0 || settings.dimension > MAX_DIMENSION
+    ? `dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${settings.dimension}`
     : !Number.isInteger(settings.maxWordNgram) || settings.maxWordNgram < 1
       ? `maxWordNgram must be an integer >= 1, got ${settings.maxWordNgram}`
       : settings.charNgrams.some((n) => !Number.isInteger(n) || n < 1)
@@ -142,7 +151,7 @@ const validate = (settings: Required<HashingEmbedderOptions>): string | undefine
 
 /**
  * Builds a hashing embedder (synchronously: there is nothing to load). Throws an `EmbeddingError`
- * (`InvalidInput`) on a non-positive dimension or n-gram length; {@link makeEffect} returns it as a
+ * (`InvalidInput`) on a dimension outside 1..{@link MAX_DIMENSION} or a non-positive n-gram length; {@link makeEffect} returns it as a
  * typed failure instead.
  *
  * @example

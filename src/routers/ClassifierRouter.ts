@@ -133,6 +133,8 @@ export const save = (
         .replace(/\.json$/, "")
         .split("/")
         .pop()! + ".onnx"
+    const stem = manifestPath.replace(/\.json$/, "")
+    yield* Weights.checkWritable(manifestPath, [`${stem}.onnx`, `${stem}.bin`])
     yield* Effect.try({
       try: () => {
         // As saveWeights does for the manifest, which is written after the graph.

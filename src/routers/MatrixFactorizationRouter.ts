@@ -14,7 +14,7 @@
 import { Effect } from "effect"
 import type { EmbedderShape } from "../embeddings/Embedder.ts"
 import * as LinearAlgebra from "./LinearAlgebra.ts"
-import { embedPrompt, sigmoid } from "./RouterSupport.ts"
+import { embedPrompt, samePairError, sigmoid } from "./RouterSupport.ts"
 import * as Weights from "./Weights.ts"
 import { RouterError } from "./WinRateRouter.ts"
 import type { QualityRouter, WinRateRouter } from "./WinRateRouter.ts"
@@ -216,6 +216,8 @@ export const make = (options: {
   const { embedder, model } = options
   const strong = model.models.indexOf(options.strongModel)
   const weak = model.models.indexOf(options.weakModel)
+  const samePair = samePairError(name, options.strongModel, options.weakModel)
+  if (samePair !== undefined) return Effect.fail(samePair)
   if (strong < 0 || weak < 0) {
     return Effect.fail(
       new RouterError({

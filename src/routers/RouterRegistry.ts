@@ -74,9 +74,6 @@ export interface RouterOptions {
 export const defaultWeightsPath = (router: string): string =>
   join(Weights.shippedWeightsDir, `${router}-default.json`)
 
-const DEFAULT_STRONG = "gpt-4-1106-preview"
-const DEFAULT_WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
-
 const routerError = (router: string, reason: RouterError["reason"], message: string, cause?: unknown) =>
   new RouterError({ router, reason, message, cause })
 
@@ -132,10 +129,28 @@ const loadManifest = (router: string, path: string) =>
     routerError(router, "InvalidWeights", cause.message, cause)
   )
 
-const pair = (options: RouterOptions, manifest?: Weights.WeightsManifest) => ({
-  strongModel: options.strongModel ?? manifest?.strongModel ?? DEFAULT_STRONG,
-  weakModel: options.weakModel ?? manifest?.weakModel ?? DEFAULT_WEAK
-})
+/**
+ * The strong and weak model a router compares: given ones first, else the ones the weights were
+ * trained for. Weights that name neither are refused rather than completed with a default pair,
+ * which may not even be among their models.
+ */
+const pair = (
+  router: string,
+  options: RouterOptions,
+  weights: Weights.LoadedWeights
+): Effect.Effect<{ readonly strongModel: string; readonly weakModel: string }, RouterError> => {
+  const strongModel = options.strongModel ?? weights.manifest.strongModel
+  const weakModel = options.weakModel ?? weights.manifest.weakModel
+  if (strongModel === undefined || weakModel === undefined)
+    return Effect.fail(
+      routerError(
+        router,
+        "InvalidWeights",
+        `${router} weights ${weights.path} name no ${strongModel === undefined ? "strongModel" : "weakModel"}: the manifest must say which two models the router compares (as llm-router train writes it)`
+      )
+    )
+  return Effect.succeed({ strongModel, weakModel })
+}
 
 const makeMatrixFactorization = Effect.fn("RouterRegistry.mf")(function* (options: RouterOptions) {
   const path = options.weights ?? defaultWeightsPath("mf")
@@ -159,8 +174,9 @@ const makeMatrixFactorization = Effect.fn("RouterRegistry.mf")(function* (option
   const model = yield* Effect.mapError(MatrixFactorizationRouter.fromWeights(weights), (cause) =>
     routerError("mf", "InvalidWeights", cause.message, cause)
   )
+  const models = yield* pair("mf", options, weights)
   const embedder = yield* resolveEmbedder("mf", options, weights.manifest)
-  return yield* MatrixFactorizationRouter.make({ model, embedder, ...pair(options, weights.manifest) })
+  return yield* MatrixFactorizationRouter.make({ model, embedder, ...models })
 })
 
 const makeKnn = Effect.fn("RouterRegistry.knn")(function* (options: RouterOptions) {
@@ -202,8 +218,9 @@ const makeSimilarityWeighted = Effect.fn("RouterRegistry.sw_ranking")(function* 
   const battles = yield* Effect.mapError(SimilarityWeightedRouter.fromWeights(weights), (cause) =>
     routerError("sw_ranking", "InvalidWeights", cause.message, cause)
   )
+  const models = yield* pair("sw_ranking", options, weights)
   const embedder = yield* resolveEmbedder("sw_ranking", options, weights.manifest)
-  return yield* SimilarityWeightedRouter.make({ embedder, battles, ...pair(options, weights.manifest) })
+  return yield* SimilarityWeightedRouter.make({ embedder, battles, ...models })
 })
 
 const makeClassifier = Effect.fn("RouterRegistry.classifier")(function* (options: RouterOptions) {

@@ -31,6 +31,25 @@ export const embedPrompt = (
   )
 
 /**
+ * A router that compares a model with itself would give 0.5 whatever the prompt, a win rate that
+ * means nothing: this is the error for it, or `undefined` when the two models differ.
+ *
+ * @since 0.1.0
+ */
+export const samePairError = (
+  router: string,
+  strongModel: string,
+  weakModel: string
+): RouterError | undefined =>
+  strongModel === weakModel
+    ? new RouterError({
+        router,
+        reason: "InvalidInput",
+        message: `the strong and the weak model are both "${strongModel}"; the router compares two different models`
+      })
+    : undefined
+
+/**
  * The logistic function, numerically stable for large |x|.
  *
  * @since 0.1.0

@@ -13,7 +13,7 @@
 import { Effect } from "effect"
 import type { EmbedderShape } from "../embeddings/Embedder.ts"
 import * as LinearAlgebra from "./LinearAlgebra.ts"
-import { embedPrompt } from "./RouterSupport.ts"
+import { embedPrompt, samePairError } from "./RouterSupport.ts"
 import * as Weights from "./Weights.ts"
 import { RouterError } from "./WinRateRouter.ts"
 import type { WinRateRouter } from "./WinRateRouter.ts"
@@ -231,6 +231,8 @@ export const make = (options: {
   const name = options.name ?? "sw_ranking"
   const strong = options.battles.models.indexOf(options.strongModel)
   const weak = options.battles.models.indexOf(options.weakModel)
+  const samePair = samePairError(name, options.strongModel, options.weakModel)
+  if (samePair !== undefined) return Effect.fail(samePair)
   if (strong < 0 || weak < 0) {
     return Effect.fail(
       new RouterError({

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Data, Effect, Either, Option, Schema } from "effect"
-import { readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { decodeAt } from "../graph/ConfigDecode.ts"
 import { packagePath } from "../PackagePaths.ts"
@@ -196,6 +196,54 @@ const halfBits = (buffer: Buffer, offset: number, count: number): Uint16Array | 
 
 const elementCount = (shape: ReadonlyArray<number>) => shape.reduce((product, size) => product * size, 1)
 
+const elementSize = (dtype: "float32" | "float16") => (dtype === "float32" ? 4 : 2)
+
+const describeTensor = (name: string, entry: typeof TensorEntry.Type) =>
+  `tensor "${name}" (${entry.shape.join("×")} ${entry.dtype} at byte ${entry.offset})`
+
+/**
+ * The first problem with where a manifest's tensors lie in a binary file of `byteLength` bytes, if
+ * any: an offset that is not a multiple of its element size, a tensor running past the end of the
+ * file or overlapping another, bytes that belong to no tensor (beyond alignment padding), or a file
+ * longer than its tensors. Each of these means the file and the manifest do not belong together,
+ * and reading on would give plausible-looking but meaningless win rates.
+ */
+const checkLayout = (
+  manifest: WeightsManifest,
+  byteLength: number,
+  binaryPath: string
+): string | undefined => {
+  const placed = Object.entries(manifest.tensors).map(([name, entry]) => ({
+    name,
+    entry,
+    end: entry.offset + elementCount(entry.shape) * elementSize(entry.dtype)
+  }))
+  for (const { end, entry, name } of placed) {
+    if (entry.offset % elementSize(entry.dtype) !== 0)
+      return `${describeTensor(name, entry)} in ${binaryPath} is misaligned: its offset is not a multiple of ${elementSize(entry.dtype)} bytes; the manifest does not match the file`
+    if (end > byteLength)
+      return `${describeTensor(name, entry)} runs past the end of ${binaryPath} (${byteLength} bytes): the file is truncated or does not belong to this manifest`
+  }
+  // Empty tensors occupy no bytes; the others, in file order, must tile the file.
+  const sorted = placed
+    .filter((tensor) => tensor.end > tensor.entry.offset)
+    .sort((a, b) => a.entry.offset - b.entry.offset)
+  let covered = 0
+  for (let index = 0; index < sorted.length; index++) {
+    const { entry, name } = sorted[index]!
+    const previous = sorted[index - 1]
+    if (previous !== undefined && entry.offset < previous.end)
+      return `${describeTensor(name, entry)} overlaps tensor "${previous.name}" (bytes ${previous.entry.offset}–${previous.end - 1}) in ${binaryPath}; the manifest does not match the file`
+    // Alignment padding only: less than one element of the tensor that follows.
+    if (entry.offset - covered >= elementSize(entry.dtype))
+      return `bytes ${covered}–${entry.offset - 1} of ${binaryPath} belong to no tensor (the next is ${describeTensor(name, entry)}); the manifest does not match the file`
+    covered = sorted[index]!.end
+  }
+  if (byteLength !== covered)
+    return `${binaryPath} has ${byteLength} bytes but the manifest's tensors end at byte ${covered}: the file does not belong to this manifest`
+  return undefined
+}
+
 /**
  * Reads and checks a manifest plus its binary file. Errors name the file and what is wrong
  * (missing file, manifest not matching the schema, tensor past the end of the binary file, ...).
@@ -255,19 +303,23 @@ export const loadWeights = Effect.fn("Weights.loadWeights")(function* (
         cause
       })
   })
+  const layoutProblem = checkLayout(manifest, buffer.byteLength, binaryPath)
+  if (layoutProblem !== undefined) {
+    return yield* new WeightsError({ path: binaryPath, reason: "Corrupt", message: layoutProblem })
+  }
+  // Two names for one model make every win rate 0.5: the manifest was edited or written wrongly.
+  if (manifest.strongModel !== undefined && manifest.strongModel === manifest.weakModel) {
+    return yield* new WeightsError({
+      path: manifestPath,
+      reason: "InvalidManifest",
+      message: `weights manifest ${manifestPath} is invalid: strongModel and weakModel are both "${manifest.strongModel}"; a router compares two different models`
+    })
+  }
   const tensors = new Map<string, { shape: ReadonlyArray<number>; data: Float32Array }>()
   const halfTensors = new Map<string, { shape: ReadonlyArray<number>; bits: Uint16Array }>()
   const keep = new Set(options?.keepFloat16 ?? [])
   for (const [name, entry] of Object.entries(manifest.tensors)) {
     const count = elementCount(entry.shape)
-    const bytes = count * (entry.dtype === "float32" ? 4 : 2)
-    if (entry.offset + bytes > buffer.byteLength) {
-      return yield* new WeightsError({
-        path: binaryPath,
-        reason: "Corrupt",
-        message: `tensor "${name}" (${entry.shape.join("×")} ${entry.dtype} at byte ${entry.offset}) runs past the end of ${binaryPath} (${buffer.byteLength} bytes): the file is truncated or does not belong to this manifest`
-      })
-    }
     const bits = entry.dtype === "float16" ? halfBits(buffer, entry.offset, count) : undefined
     const data =
       entry.dtype === "float32"
@@ -403,7 +455,13 @@ export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
         message: `tensor "${item.name}" has ${item.data.length} values but shape [${item.shape.join(", ")}]`
       })
     }
-    const chunk = Buffer.alloc(item.data.length * (dtype === "float32" ? 4 : 2))
+    // Every tensor starts at a multiple of its element size, as loadWeights requires.
+    const padding = (elementSize(dtype) - (offset % elementSize(dtype))) % elementSize(dtype)
+    if (padding > 0) {
+      chunks.push(Buffer.alloc(padding))
+      offset += padding
+    }
+    const chunk = Buffer.alloc(item.data.length * elementSize(dtype))
     for (let index = 0; index < item.data.length; index++) {
       if (dtype === "float32") chunk.writeFloatLE(item.data[index]!, index * 4)
       else chunk.writeUInt16LE(floatToHalf(item.data[index]!), index * 2)
@@ -413,11 +471,15 @@ export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
     chunks.push(chunk)
   }
   const full: WeightsManifest = { ...manifest, format: "effect-llm-router/weights@1", file, tensors: entries }
+  const binaryPath = join(dirname(manifestPath), file)
+  yield* checkWritable(manifestPath, [binaryPath])
   yield* Effect.try({
     try: () => {
       makeDirectories(dirname(manifestPath))
-      writeFileSync(join(dirname(manifestPath), file), Buffer.concat(chunks))
-      writeFileSync(manifestPath, JSON.stringify(full, null, 2) + "\n")
+      writeAll([
+        { path: binaryPath, data: Buffer.concat(chunks) },
+        { path: manifestPath, data: JSON.stringify(full, null, 2) + "\n" }
+      ])
     },
     catch: (cause) =>
       new WeightsError({
@@ -429,3 +491,46 @@ export const saveWeights = Effect.fn("Weights.saveWeights")(function* (
   })
   return full
 })
+
+/**
+ * Checks, before anything is written, that a weights manifest and the files beside it can be
+ * written where asked: none of them is an existing directory. A failure here leaves no half-written
+ * set of files behind (a tensor file without its manifest).
+ *
+ * @since 0.1.0
+ */
+export const checkWritable = (
+  manifestPath: string,
+  companions: ReadonlyArray<string> = []
+): Effect.Effect<void, WeightsError> => {
+  for (const path of [manifestPath, ...companions]) {
+    if (existsSync(path) && statSync(path).isDirectory())
+      return Effect.fail(
+        new WeightsError({
+          path: manifestPath,
+          reason: "Missing",
+          message: `cannot write weights to ${manifestPath}: ${path} is a directory; pass a file path such as ${join(manifestPath, "weights.json")}`
+        })
+      )
+  }
+  return Effect.void
+}
+
+/**
+ * Writes files each under a temporary name, then renames them into place: a failure while writing
+ * (a full disk, a missing permission) removes the temporaries and replaces no file.
+ *
+ * @since 0.1.0
+ */
+export const writeAll = (
+  files: ReadonlyArray<{ readonly path: string; readonly data: string | Uint8Array }>
+) => {
+  const temporary = (path: string) => `${path}.tmp-${process.pid}`
+  try {
+    for (const file of files) writeFileSync(temporary(file.path), file.data)
+    for (const file of files) renameSync(temporary(file.path), file.path)
+  } catch (cause) {
+    for (const file of files) rmSync(temporary(file.path), { force: true })
+    throw cause
+  }
+}

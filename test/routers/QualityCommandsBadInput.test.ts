@@ -46,7 +46,7 @@ describe("score input lines", () => {
     for (const [text, expected] of [
       ['{"prompt":"a","messages":[{"role":"user","content":"b"}]}', 'both "prompt" and "messages"'],
       ['{"messages":[{"role":"system","content":"s"},{"role":"assistant","content":"hi"}]}', "no user turn"],
-      ['{"prompt":"a"}\n\n', "line 2: blank line"]
+      ['{"prompt":"a"}\n\n{"prompt":"b"}\n', "line 2: blank line"]
     ] as const) {
       const parsed = parseInput(text)
       expect(Either.isLeft(parsed) && parsed.left.message).toContain(expected)

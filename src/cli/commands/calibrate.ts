@@ -81,7 +81,7 @@ export const calibrateCommand = Command.make(
       Options.withDescription("JSONL sample of prompts (prompt or messages per line)")
     ),
     strongFraction: Options.text("strong-fraction").pipe(
-      Options.withDescription("fraction of prompts to send to the strong model, in [0, 1]"),
+      Options.withDescription("fraction of prompts to send to the strong model, in [0, 1] (default 0.5)"),
       Options.mapEffect(parseStrongFraction),
       Options.withDefault(0.5)
     )

@@ -3,7 +3,9 @@
  *
  * Contract: `llm-router score --router NAME [--weights PATH] [--embedder NAME] --input IN.jsonl
  * --output OUT.jsonl`. Each input line is a JSON object with a `prompt` string or `messages` (the last
- * user turn is routed); each output line is the input object with `prompt` and `winRate` ∈ [0, 1].
+ * user turn is routed); each output line is the input line with `winRate` ∈ [0, 1] (and `prompt`, for
+ * `messages` lines) set. The line is edited as text, so its other fields come out exactly as written
+ * (integers beyond 2^53 included). The input must be UTF-8; blank lines at its end are ignored.
  * With no `--weights`/`--embedder`, `--router mf` uses the shipped weights and embedder, offline.
  * `--output -` writes to standard output. Progress goes to stderr; a bad line fails the command naming
  * its line number.
@@ -16,6 +18,7 @@ import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 
 import { dirname, resolve } from "node:path"
 import { ChatMessage } from "../../core/ChatCompletion.ts"
 import { routingTextOf } from "../../core/RoutingContext.ts"
+import * as JsonLines from "../../evaluation/JsonLines.ts"
 import { decodeAt } from "../../graph/ConfigDecode.ts"
 import { makeRouter } from "../../routers/RouterRegistry.ts"
 import type { RouterError } from "../../routers/WinRateRouter.ts"
@@ -41,36 +44,32 @@ const InputLine = Schema.Struct({
 })
 
 /**
- * Parses the text of a JSONL input into the prompt of each line (with the original object), failing
- * on the first bad line with its number.
+ * Parses the text of a JSONL input into the prompt of each line (with the original object and the
+ * line's own text), failing on the first bad line with its number. Blank lines at the very end of
+ * the file are dropped; a blank line anywhere else is an error, since one output line is written per
+ * input line.
  *
  * @since 0.1.0
  */
 export const parseInput = (
   text: string
 ): Either.Either<
-  Array<{ readonly prompt: string; readonly record: Record<string, unknown> }>,
+  Array<{ readonly prompt: string; readonly record: Record<string, unknown>; readonly text: string }>,
   ScoreError
 > => {
-  // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line's JSON.
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/)
-  if (lines[lines.length - 1] === "") lines.pop()
-  const parsed: Array<{ prompt: string; record: Record<string, unknown> }> = []
+  const lines = JsonLines.splitLines(text)
+  const parsed: Array<{ prompt: string; record: Record<string, unknown>; text: string }> = []
   for (let index = 0; index < lines.length; index++) {
     const line = index + 1
     const bad = (message: string, cause?: unknown) =>
       Either.left(new ScoreError({ reason: "InvalidLine", line, message: `line ${line}: ${message}`, cause }))
     if (lines[index]!.trim() === "")
       return bad("blank line; every line must be a JSON object (one output line is written per input line)")
-    let value: unknown
-    try {
-      value = JSON.parse(lines[index]!)
-    } catch (cause) {
-      return bad("not valid JSON", cause)
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value))
+    const value = JsonLines.parseLine(lines[index]!)
+    if (Either.isLeft(value)) return bad(value.left)
+    if (typeof value.right !== "object" || value.right === null || Array.isArray(value.right))
       return bad('expected a JSON object with a "prompt" string or "messages" array')
-    const decoded = decodeAt(InputLine, value, "", { excessProperties: "ignore" })
+    const decoded = decodeAt(InputLine, value.right, "", { excessProperties: "ignore" })
     if (Either.isLeft(decoded)) return bad(decoded.left.message, decoded.left)
     const { messages } = decoded.right
     if (decoded.right.prompt !== undefined && messages !== undefined)
@@ -82,10 +81,34 @@ export const parseInput = (
       decoded.right.prompt ??
       (messages === undefined || messages.length === 0 ? undefined : routingTextOf(messages))
     if (prompt === undefined) return bad('needs a "prompt" string or a non-empty "messages" array')
-    parsed.push({ prompt, record: value as Record<string, unknown> })
+    // An empty text still gets a win rate (the router's prior), which would look like a real score.
+    if (prompt.trim() === "")
+      return bad(
+        decoded.right.prompt !== undefined
+          ? "prompt: must be a non-empty string"
+          : 'the last user turn of "messages" has no text to route (its content is empty, null or only images)'
+      )
+    parsed.push({ prompt, record: value.right as Record<string, unknown>, text: lines[index]! })
   }
   return Either.right(parsed)
 }
+
+/**
+ * Decodes the bytes of a JSONL input as strict UTF-8: an invalid byte sequence fails naming its
+ * line, where a lenient decoder would score a prompt with U+FFFD in place of the bytes.
+ *
+ * @since 0.1.0
+ */
+export const decodeInput = (bytes: Uint8Array, input: string): Either.Either<string, ScoreError> =>
+  Either.mapLeft(
+    JsonLines.decodeUtf8(bytes),
+    ({ line }) =>
+      new ScoreError({
+        reason: "InvalidLine",
+        line,
+        message: `line ${line}: not valid UTF-8 (${input} must be UTF-8 encoded text)`
+      })
+  )
 
 /**
  * Reads a JSONL prompt file (see {@link parseInput}) and builds the router to score it with: what
@@ -100,8 +123,8 @@ export const loadPromptsAndRouter = (options: {
   readonly embedder?: string | undefined
 }) =>
   Effect.gen(function* () {
-    const text = yield* Effect.try({
-      try: () => readFileSync(options.input, "utf8"),
+    const bytes = yield* Effect.try({
+      try: () => readFileSync(options.input),
       catch: (cause) =>
         new ScoreError({
           reason: "InputUnreadable",
@@ -109,7 +132,7 @@ export const loadPromptsAndRouter = (options: {
           cause
         })
     })
-    const lines = yield* parseInput(text)
+    const lines = yield* parseInput(yield* decodeInput(bytes, options.input))
     const router = yield* makeRouter(options.router, {
       ...(options.weights === undefined ? {} : { weights: options.weights }),
       ...(options.embedder === undefined ? {} : { embedder: options.embedder })
@@ -191,7 +214,7 @@ export const score = Effect.fn("ScoreCommand.score")(function* (options: ScoreOp
   const onProgress = options.onProgress ?? progressBar
   const out: Array<string> = []
   for (let index = 0; index < lines.length; index++) {
-    const { prompt, record } = lines[index]!
+    const { prompt, record, text } = lines[index]!
     const winRate = yield* router.winRate(prompt)
     if (!Number.isFinite(winRate)) {
       return yield* new ScoreError({
@@ -200,7 +223,15 @@ export const score = Effect.fn("ScoreCommand.score")(function* (options: ScoreOp
         message: `line ${index + 1}: router '${router.name}' returned a win rate that is not a finite number (${winRate})`
       })
     }
-    out.push(JSON.stringify({ ...record, prompt, winRate: Math.min(1, Math.max(0, winRate)) }))
+    // Edited as text, not re-serialised: the line's other fields keep their exact spelling (an id
+    // beyond 2^53 would otherwise come out rounded).
+    const clamped = Math.min(1, Math.max(0, winRate))
+    out.push(
+      JsonLines.setMembers(
+        text,
+        Object.hasOwn(record, "prompt") ? { winRate: clamped } : { prompt, winRate: clamped }
+      )
+    )
     onProgress(index + 1, lines.length)
   }
   const body = out.length === 0 ? "" : out.join("\n") + "\n"
@@ -239,7 +270,9 @@ export const scoreCommand = Command.make(
     ),
     input: Options.text("input").pipe(Options.withDescription("JSONL with a prompt or messages per line")),
     output: Options.text("output").pipe(
-      Options.withDescription("JSONL output: prompt and winRate per line (- for standard output)")
+      Options.withDescription(
+        "JSONL output: each input line with winRate (and prompt) set, other fields kept as written (- for standard output)"
+      )
     )
   },
   (args) =>

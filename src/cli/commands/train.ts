@@ -16,6 +16,7 @@ import { resolve } from "node:path"
 import { makeEmbedder } from "../../embeddings/EmbedderRegistry.ts"
 import type { ConfigError } from "../../core/Errors.ts"
 import type { BenchmarkItem } from "../../evaluation/Datasets.ts"
+import * as JsonLines from "../../evaluation/JsonLines.ts"
 import { decodeAt } from "../../graph/ConfigDecode.ts"
 import * as Trainers from "../../evaluation/Trainers.ts"
 import * as ClassifierRouter from "../../routers/ClassifierRouter.ts"
@@ -25,6 +26,7 @@ import * as KnnRidgeRouter from "../../routers/KnnRidgeRouter.ts"
 import * as KnnRouter from "../../routers/KnnRouter.ts"
 import * as MatrixFactorizationRouter from "../../routers/MatrixFactorizationRouter.ts"
 import * as SimilarityWeightedRouter from "../../routers/SimilarityWeightedRouter.ts"
+import * as Weights from "../../routers/Weights.ts"
 import type * as Training from "../../routers/Training.ts"
 import { progress } from "../progress.ts"
 import { integer } from "../options.ts"
@@ -72,8 +74,7 @@ const SHAPES = "{prompt, scores} or {prompt, model_a, model_b, winner} (each wit
  */
 export const parseTrainingData = (text: string): Either.Either<Array<BenchmarkItem>, TrainError> => {
   const items: Array<BenchmarkItem> = []
-  // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line's JSON.
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/)
+  const lines = JsonLines.splitLines(text)
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!
     if (line.trim() === "") continue
@@ -86,15 +87,12 @@ export const parseTrainingData = (text: string): Either.Either<Array<BenchmarkIt
           cause
         })
       )
-    let json: unknown
-    try {
-      json = JSON.parse(line)
-    } catch (cause) {
+    const parsed = JsonLines.parseLine(line)
+    if (Either.isLeft(parsed))
       return bad(
-        `not valid JSON (${cause instanceof Error ? cause.message : String(cause)}); expected ${SHAPES}`,
-        cause
+        parsed.left.startsWith("not valid JSON") ? `${parsed.left}; expected ${SHAPES}` : parsed.left
       )
-    }
+    const json = parsed.right
     if (typeof json !== "object" || json === null || Array.isArray(json)) return bad(`expected ${SHAPES}`)
     const isPreference = "model_a" in json || "model_b" in json || "winner" in json
     if ("scores" in json && isPreference)
@@ -183,8 +181,13 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
       message: `--output ${options.output} would overwrite the training data ${options.data}; choose another path`
     })
   }
-  const text = yield* Effect.try({
-    try: () => readFileSync(options.data, "utf8"),
+  // Checked now, not after an embedding and training run that may take minutes.
+  yield* Effect.mapError(
+    Weights.checkWritable(options.output, written.slice(1)),
+    (cause) => new TrainError({ reason: "InvalidOptions", message: cause.message, cause })
+  )
+  const bytes = yield* Effect.try({
+    try: () => readFileSync(options.data),
     catch: (cause) =>
       new TrainError({
         reason: "InvalidData",
@@ -192,6 +195,15 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
         cause
       })
   })
+  const text = yield* Either.mapLeft(
+    JsonLines.decodeUtf8(bytes),
+    ({ line }) =>
+      new TrainError({
+        reason: "InvalidData",
+        line,
+        message: `line ${line}: not valid UTF-8 (${options.data} must be UTF-8 encoded text)`
+      })
+  )
   const items = yield* parseTrainingData(text)
   const invalidData = (message: string) => new TrainError({ reason: "InvalidData", message })
   if (options.strongModel === options.weakModel) {
