@@ -9,6 +9,8 @@ import { Data, Effect } from "effect"
 import type { Scope } from "effect"
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
+import { createRequire } from "node:module"
+import { pathToFileURL } from "node:url"
 import { packageRoot } from "../src/PackagePaths.ts"
 
 /**
@@ -57,13 +59,21 @@ export interface ProcessSpec {
 export const repositoryRoot: string = packageRoot
 
 /**
+ * The tsx loader as an absolute file URL: `--import tsx` would be resolved from the working
+ * directory, which fails when the command runs outside the repository.
+ *
+ * @since 0.1.0
+ */
+export const tsxLoader = (): string => pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
+
+/**
  * `node` with the tsx loader, to run a TypeScript file of this repository in a child process.
  *
  * @since 0.1.0
  */
 export const tsxArgs = (file: string, args: ReadonlyArray<string> = []): ReadonlyArray<string> => [
   "--import",
-  "tsx",
+  tsxLoader(),
   file,
   ...args
 ]

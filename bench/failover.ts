@@ -24,6 +24,7 @@ import * as State from "../src/state/index.ts"
 import type { RequestRecord } from "./failoverLoad.ts"
 import { benchCooldownPolicy, benchScript, runLoad } from "./failoverLoad.ts"
 import { packagePath } from "../src/PackagePaths.ts"
+import { tsxArgs } from "./childProcess.ts"
 import { privateRedis } from "./privateRedis.ts"
 
 /**
@@ -123,7 +124,7 @@ const worker = (
 ): Effect.Effect<ReadonlyArray<RequestRecord>, Error, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() =>
-      spawn(process.execPath, ["--import", "tsx", workerPath, JSON.stringify(args)], {
+      spawn(process.execPath, tsxArgs(workerPath, [JSON.stringify(args)]), {
         stdio: ["ignore", "pipe", "pipe"]
       })
     ),

@@ -260,7 +260,7 @@ export const runOverheadBench = (options: OverheadOptions = {}) =>
   Effect.gen(function* () {
     const say = options.onProgress ?? (() => {})
     const loadAverageStart = loadavg()[0]!
-    say("cold start: llm-router --version")
+    if (options.decision !== false) say("cold start: llm-router --version")
     const coldStart = options.decision === false ? Number.NaN : cliColdStartMs()
     const decision =
       options.decision === false

@@ -12,8 +12,6 @@
 import { Data, Effect, Schema } from "effect"
 import { fork } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { createRequire } from "node:module"
-import { pathToFileURL } from "node:url"
 import { makeEmbedder } from "../src/embeddings/EmbedderRegistry.ts"
 import type { EmbeddingError } from "../src/embeddings/Embedder.ts"
 import type { DatasetError } from "../src/evaluation/Datasets.ts"
@@ -21,6 +19,7 @@ import { loadBenchmark } from "../src/evaluation/Datasets.ts"
 import * as QualityBenchmark from "../src/evaluation/QualityBenchmark.ts"
 import * as Trainers from "../src/evaluation/Trainers.ts"
 import { packagePath } from "../src/PackagePaths.ts"
+import { tsxLoader } from "./childProcess.ts"
 
 /**
  * One unit of work: every trainer on some benchmarks with one embedder.
@@ -163,7 +162,6 @@ export const computeUnit = (
 const workerPath = packagePath("bench", "qualityWorker.ts")
 
 // The tsx loader by absolute URL, so that the worker starts whatever the working directory.
-const tsxLoader = () => pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
 
 /**
  * Runs a unit in a child process (`node --import tsx bench/qualityWorker.ts`), forwarding its

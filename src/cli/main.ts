@@ -33,6 +33,21 @@ const commands: Record<string, () => Promise<AnyCommand>> = {
 
 const version = "0.1.0"
 
+// Standard output can fail (a full disk, a closed pipe). A command that handles this itself
+// (`score`) sets its own exit code; for the others the failure is reported once at exit, with
+// exit code 2, instead of the output being lost silently.
+let stdoutFailure: NodeJS.ErrnoException | undefined
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  stdoutFailure ??= error
+})
+process.on("exit", (code) => {
+  if (stdoutFailure === undefined || code !== 0) return
+  process.stderr.write(
+    `llm-router: cannot write standard output (${stdoutFailure.code ?? stdoutFailure.message}); the output is incomplete\n`
+  )
+  process.exitCode = 2
+})
+
 const main = async (): Promise<void> => {
   const requested = process.argv[2]
   if (requested === "--version" && process.argv.length === 3) {

@@ -15,6 +15,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { NodeSdk, OtlpSerialization, OtlpTracer } from "@effect/opentelemetry"
 import { ConsoleSpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { ConfigError } from "../core/Errors.ts"
 
 /**
  * Which exporter to use.
@@ -39,6 +40,77 @@ const parseHeaders = (text: string): Record<string, string> =>
       )
       .map(([key, ...value]) => [key.trim(), decodeURIComponent(value.join("=").trim())])
   )
+
+/**
+ * An endpoint URL for logs and errors: user name and password replaced by `***`.
+ * @since 0.1.0
+ */
+export const maskedEndpoint = (endpoint: string): string => {
+  try {
+    const url = new URL(endpoint)
+    if (url.username === "" && url.password === "") return endpoint
+    url.username = "***"
+    url.password = ""
+    return url.toString().replace(/\/+$/, "")
+  } catch {
+    return endpoint.replace(/\/\/[^@/]*@/, "//***@")
+  }
+}
+
+/**
+ * Checks the OTLP settings of the environment before the server starts: the endpoint, when set,
+ * must be an http(s) URL, and the headers `key=value` pairs separated by commas. Fails with a
+ * `ConfigError` naming the variable; header values and credentials are never echoed.
+ * @since 0.1.0
+ */
+export const checkEnv: Effect.Effect<void, ConfigError> = Effect.gen(function* () {
+  const invalid = (variable: string, message: string) =>
+    new ConfigError({ path: variable, message: `${variable}: ${message}` })
+  const endpoint = yield* Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT")).pipe(
+    Effect.orElseSucceed(() => Option.none<string>())
+  )
+  if (Option.isSome(endpoint) && endpoint.value.trim() !== "") {
+    let protocol = ""
+    try {
+      protocol = new URL(endpoint.value.trim()).protocol
+    } catch {
+      protocol = ""
+    }
+    if (protocol !== "http:" && protocol !== "https:")
+      return yield* invalid(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        `expected an http:// or https:// URL such as http://collector:4318, got "${maskedEndpoint(endpoint.value.trim())}"`
+      )
+  }
+  const headers = yield* Config.option(Config.redacted("OTEL_EXPORTER_OTLP_HEADERS")).pipe(
+    Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+  )
+  if (Option.isSome(headers) && Redacted.value(headers.value).trim() !== "") {
+    const pairs = Redacted.value(headers.value).split(",")
+    const bad = pairs.findIndex((pair) => {
+      const equals = pair.indexOf("=")
+      return equals <= 0 || pair.slice(0, equals).trim() === ""
+    })
+    if (bad >= 0)
+      return yield* invalid(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        `pair ${bad + 1} of ${pairs.length} is not key=value (expected k1=v1,k2=v2; values not shown)`
+      )
+    const undecodable = pairs.findIndex((pair) => {
+      try {
+        decodeURIComponent(pair.slice(pair.indexOf("=") + 1))
+        return false
+      } catch {
+        return true
+      }
+    })
+    if (undecodable >= 0)
+      return yield* invalid(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        `the value of pair ${undecodable + 1} is not valid percent-encoding (values not shown)`
+      )
+  }
+})
 
 /**
  * Reads the exporter from the environment (`console` wins when asked for explicitly).
@@ -88,7 +160,7 @@ export const layer = (options: {
           })).pipe(Layer.discard)
         case "Otlp":
           yield* Effect.logInfo("exporting traces over OTLP").pipe(
-            Effect.annotateLogs({ endpoint: exporter.endpoint })
+            Effect.annotateLogs({ endpoint: maskedEndpoint(exporter.endpoint) })
           )
           return OtlpTracer.layer({
             url: `${exporter.endpoint}/v1/traces`,

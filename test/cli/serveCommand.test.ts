@@ -30,11 +30,21 @@ const configFile = (server: string) => {
 }
 
 /** Runs `serve` until it prints `until` (then stops it) or exits; resolves with its output and exit code. */
-const serve = (file: string, until?: RegExp) =>
+const serve = (
+  file: string,
+  until?: RegExp,
+  extra: { readonly args?: ReadonlyArray<string>; readonly env?: Record<string, string> } = {}
+) =>
   new Promise<{ readonly output: string; readonly code: number | null }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/llm-router.js", "serve", "--config", file, "--port", "0"], {
+    const args = ["bin/llm-router.js", "serve", "--config", file, "--port", "0", ...(extra.args ?? [])]
+    const child = spawn(process.execPath, args, {
       cwd: root,
-      env: { ...process.env, SERVE_TEST_UNSET_KEY: "", SERVE_TEST_SET_KEY: "sk-serve-test-secret-value" }
+      env: {
+        ...process.env,
+        SERVE_TEST_UNSET_KEY: "",
+        SERVE_TEST_SET_KEY: "sk-serve-test-secret-value",
+        ...extra.env
+      }
     })
     let output = ""
     const timer = setTimeout(() => {
@@ -68,5 +78,38 @@ describe("llm-router serve: start-up checks", () => {
     expect(output).not.toContain("deployment b@x: the environment variable")
     expect(output).not.toContain("sk-serve-test-secret-value")
     expect(output).toContain("Listening on")
+  }, 70_000)
+
+  it("refuses a --redis value that is not a Redis URL instead of starting on local state", async () => {
+    const { code, output } = await serve(configFile(""), undefined, { args: ["--redis", "notaurl"] })
+    expect(code).toBe(2)
+    expect(output).toContain("--redis: expected a redis:// or rediss:// URL")
+    expect(output).toContain('"notaurl"')
+    const secret = await serve(configFile(""), undefined, { args: ["--redis", "user:sk-redis-pw@host"] })
+    expect(secret.code).toBe(2)
+    expect(secret.output).not.toContain("sk-redis-pw")
+  }, 70_000)
+
+  it("refuses a malformed OTLP endpoint or header list, and never logs the endpoint's credentials", async () => {
+    const endpoint = await serve(configFile(""), undefined, {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }
+    })
+    expect(endpoint.code).toBe(2)
+    expect(endpoint.output).toContain("OTEL_EXPORTER_OTLP_ENDPOINT: expected an http:// or https:// URL")
+    const headers = await serve(configFile(""), undefined, {
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+        OTEL_EXPORTER_OTLP_HEADERS: "sk-header-secret"
+      }
+    })
+    expect(headers.code).toBe(2)
+    expect(headers.output).toContain("OTEL_EXPORTER_OTLP_HEADERS: pair 1 of 1 is not key=value")
+    expect(headers.output).not.toContain("sk-header-secret")
+    const started = await serve(configFile(""), /Listening on/, {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://u:sk-otlp-secret@127.0.0.1:9" }
+    })
+    expect(started.output).toContain("exporting traces over OTLP")
+    expect(started.output).toContain("http://***@127.0.0.1:9")
+    expect(started.output).not.toContain("sk-otlp-secret")
   }, 70_000)
 })

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
+import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
@@ -21,8 +21,19 @@ const json = Options.file("json").pipe(
   Options.optional
 )
 const rates = Options.text("rates").pipe(
-  Options.withDescription("Comma-separated offered request rates (RPS)"),
-  Options.withDefault("100,500,1000,2000")
+  Options.withDescription("Comma-separated offered request rates (RPS; default 100,500,1000,2000)"),
+  Options.mapEffect((text) => {
+    const parts = text.split(",").map((part) => part.trim())
+    const bad = parts.find((part) => !(part !== "" && Number.isFinite(Number(part)) && Number(part) > 0))
+    return bad === undefined
+      ? Effect.succeed(parts.map(Number))
+      : Effect.fail(
+          ValidationError.invalidValue(
+            HelpDoc.p(`--rates must be comma-separated positive request rates such as 100,500, got "${text}"`)
+          )
+        )
+  }),
+  Options.withDefault([100, 500, 1000, 2000] as ReadonlyArray<number>)
 )
 const durationMs = integer("duration-ms", { min: 1 }).pipe(
   Options.withDescription("Duration of each load run"),
@@ -39,12 +50,6 @@ const embedders = Options.text("embedders").pipe(
 const noGateway = Options.boolean("no-gateway").pipe(Options.withDescription("Skip the gateway benchmark"))
 const noDecision = Options.boolean("no-decision").pipe(Options.withDescription("Skip the decision benchmark"))
 
-const numbers = (text: string) =>
-  text
-    .split(",")
-    .map((part) => Number(part.trim()))
-    .filter((value) => Number.isFinite(value) && value > 0)
-
 /**
  * The `overhead` benchmark command (mounted as `bench overhead`).
  *
@@ -60,7 +65,7 @@ export const benchOverheadCommand = Command.make(
     Effect.gen(function* () {
       const started = Date.now()
       const results = yield* runOverheadBench({
-        rates: numbers(options.rates),
+        rates: options.rates,
         durationMs: options.durationMs,
         decisionBudgetMs: options.decisionBudgetMs,
         embedders: options.embedders
@@ -78,10 +83,14 @@ export const benchOverheadCommand = Command.make(
           "Decision cost (one prompt at a time, one core)",
           decisionTableText(results.decision),
           "",
-          `CLI cold start (llm-router --version): ${details.cliColdStartMs} ms; memory after loading all routers: rss ${details.memoryMb.rss} MB, heap ${details.memoryMb.heapUsed} MB`,
-          `Load times: ${Object.entries(details.loadMs)
-            .map(([what, ms]) => `${what} ${ms} ms`)
-            .join("; ")}`,
+          ...(options.noDecision
+            ? ["(decision benchmark, CLI cold start and router load times not measured: --no-decision)"]
+            : [
+                `CLI cold start (llm-router --version): ${details.cliColdStartMs} ms; memory after loading all routers: rss ${details.memoryMb.rss} MB, heap ${details.memoryMb.heapUsed} MB`,
+                `Load times: ${Object.entries(details.loadMs)
+                  .map(([what, ms]) => `${what} ${ms} ms`)
+                  .join("; ")}`
+              ]),
           "",
           "Gateway overhead (ms; added = gateway − direct at the same percentile)",
           gatewayTableText(details.gateway),

@@ -14,6 +14,7 @@ import type { QualityResults } from "../../../bench/quality.ts"
 import { curveSpec, htmlReport, renderSvg } from "../../../bench/report.ts"
 import { qualityTableText } from "../../../bench/tables.ts"
 import { makeDirectories } from "../../core/Directories.ts"
+import { ConfigError } from "../../core/Errors.ts"
 import { integer } from "../options.ts"
 
 const json = Options.file("json").pipe(
@@ -106,9 +107,10 @@ export const benchQualityCommand = Command.make(
       const names = list(options.benchmarks)
       const unknown = names.filter((name) => !isBenchmark(name))
       if (unknown.length > 0)
-        return yield* Effect.fail(
-          new Error(`unknown benchmark(s) ${unknown.join(", ")}; choose among ${BENCHMARKS.join(", ")}`)
-        )
+        return yield* new ConfigError({
+          path: "--benchmarks",
+          message: `--benchmarks: unknown benchmark(s) ${unknown.join(", ")}; choose among ${BENCHMARKS.join(", ")}`
+        })
       const started = Date.now()
       const results = yield* runQualityBench({
         benchmarks: names.filter(isBenchmark),

@@ -4,11 +4,14 @@
  * @since 0.1.0
  */
 import { Args, Command, HelpDoc, Options } from "@effect/cli"
-import { Console, Effect, Option } from "effect"
+import { Console, Effect, Either, Option } from "effect"
 import type { ChatCompletionRequest } from "../../core/ChatCompletion.ts"
-import { NoRouteAvailable } from "../../core/Errors.ts"
+import { ConfigError } from "../../core/Errors.ts"
+import { decodeAt } from "../../graph/ConfigDecode.ts"
+import { resolveModel } from "../../graph/LlmRouter.ts"
 import { loadConfig } from "../../graph/loadConfig.ts"
 import * as Router from "../../graph/Router.ts"
+import { ServerSection } from "../../server/ServerSettings.ts"
 import * as State from "../../state/index.ts"
 import { integer } from "../options.ts"
 
@@ -45,21 +48,29 @@ const prompt = Args.text({ name: "prompt" }).pipe(
 export const routeCommand = Command.make("route", { config, route, json, maxTokens, prompt }, (options) =>
   Effect.gen(function* () {
     const loaded = yield* loadConfig(options.config)
+    // The whole file is checked as `serve` checks it (the server section's shape; its keys are
+    // read from the environment only by `serve`), so a config that plans here also serves.
+    const server = decodeAt(ServerSection, loaded.server ?? {}, "server")
+    if (Either.isLeft(server))
+      return yield* new ConfigError({ ...server.left, message: `${options.config}: ${server.left.message}` })
     const name = Option.getOrElse(options.route, () => loaded.defaultRoute)
-    const selected = Object.hasOwn(loaded.routes, name) ? loaded.routes[name] : undefined
-    if (selected === undefined) {
-      return yield* new NoRouteAvailable({
-        route: name,
-        message: `unknown route '${name}'; the config declares ${Object.keys(loaded.routes).join(", ")}`,
-        removed: []
-      })
-    }
+    // A declared route, or a RouteLLM-style name (`router-mf-0.5`) as the server accepts it. An
+    // unknown name is bad input (exit 2), not "no route available".
+    const selected = yield* resolveModel(loaded, name).pipe(
+      Effect.mapError(
+        (error) =>
+          new ConfigError({
+            path: "--route",
+            message: `--route: ${error.message.replace(/^unknown model/, "unknown route")}`
+          })
+      )
+    )
     const request: ChatCompletionRequest = {
       model: name,
       messages: [{ role: "user", content: options.prompt }],
       ...Option.match(options.maxTokens, { onNone: () => ({}), onSome: (n) => ({ max_tokens: n }) })
     }
-    const plan = yield* Router.plan(selected, request, { name, conversation: loaded.conversation })
+    const plan = yield* Router.plan(selected.route, request, { name, conversation: loaded.conversation })
     yield* Console.log(
       options.json ? JSON.stringify(Router.planToJson(plan), null, 2) : Router.planToText(plan)
     )

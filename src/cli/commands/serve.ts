@@ -84,6 +84,28 @@ const warnMissingKeys = (deployments: Iterable<{ readonly id: string; readonly a
   )
 
 /**
+ * `--redis` must be a `redis://` or `rediss://` URL or a Unix socket path: anything else would
+ * start the server on local state with only a warning. A value holding `@` is not echoed (it may
+ * carry a password).
+ */
+const checkRedisUrl = (url: string) => {
+  let protocol = ""
+  try {
+    protocol = new URL(url).protocol
+  } catch {
+    protocol = ""
+  }
+  if (protocol === "redis:" || protocol === "rediss:" || url.startsWith("/")) return Effect.void
+  const shown = url.includes("@") ? "(value not shown: it may hold a password)" : `"${url}"`
+  return Effect.fail(
+    new ConfigError({
+      path: "--redis",
+      message: `--redis: expected a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379) or a Unix socket path, got ${shown}`
+    })
+  )
+}
+
+/**
  * The `serve` command.
  *
  * @example
@@ -104,6 +126,8 @@ export const serveCommand = Command.make(
         )
       )
       yield* warnMissingKeys(loaded.deployments.values())
+      yield* Telemetry.checkEnv
+      if (Option.isSome(options.redis)) yield* checkRedisUrl(Redacted.value(options.redis.value))
       const state = Option.match(options.redis, {
         onNone: () => State.layerMemory,
         onSome: (url) => RedisState.layerRedis({ url: Redacted.value(url), keyPrefix: options.redisPrefix })
