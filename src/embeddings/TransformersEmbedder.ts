@@ -41,7 +41,16 @@ const BATCH = 16
  * @since 0.1.0
  */
 export const make = Effect.fn("TransformersEmbedder.make")(function* (options: TransformersEmbedderOptions) {
-  const folder = resolve(options.modelPath)
+  // Called from JavaScript, the option may be missing or of another type.
+  const modelPath: unknown = options.modelPath
+  if (typeof modelPath !== "string" || modelPath.trim() === "") {
+    return yield* new EmbeddingError({
+      reason: "LoadFailed",
+      message:
+        "transformers embedder: modelPath must be the path of a local sentence-transformers ONNX folder"
+    })
+  }
+  const folder = resolve(modelPath)
   if (!existsSync(folder)) {
     return yield* new EmbeddingError({
       reason: "LoadFailed",

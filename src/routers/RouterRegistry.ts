@@ -152,6 +152,37 @@ const pair = (
   return Effect.succeed({ strongModel, weakModel })
 }
 
+/**
+ * Routers trained on one pair's labels (knn, knn_ridge, knn_logistic, classifier) can only answer
+ * for that pair: a different strong or weak model asked for is refused rather than silently
+ * ignored. `mf` and `sw_ranking` hold every model and take any pair (see {@link pair}).
+ */
+const fixedPair = (
+  router: string,
+  options: RouterOptions,
+  manifest:
+    { readonly strongModel?: string | undefined; readonly weakModel?: string | undefined } | undefined,
+  source: string
+): Effect.Effect<void, RouterError> => {
+  const asked = [
+    ["strong", options.strongModel, manifest?.strongModel],
+    ["weak", options.weakModel, manifest?.weakModel]
+  ] as const
+  const wrong = asked.filter(([, wanted, trained]) => wanted !== undefined && wanted !== trained)
+  if (wrong.length === 0) return Effect.void
+  const trainedFor =
+    manifest?.strongModel !== undefined && manifest.weakModel !== undefined
+      ? `were trained for ${manifest.strongModel} (strong) vs ${manifest.weakModel} (weak)`
+      : "name no model pair"
+  return Effect.fail(
+    routerError(
+      router,
+      "InvalidInput",
+      `${router} ${source} ${trainedFor}, so it cannot route ${wrong.map(([side, wanted]) => `${side} model ${wanted}`).join(" and ")}: it learnt one pair's labels. Use mf or sw_ranking (any pair of the models they were trained on), or train ${router} on your pair`
+    )
+  )
+}
+
 const makeMatrixFactorization = Effect.fn("RouterRegistry.mf")(function* (options: RouterOptions) {
   const path = options.weights ?? defaultWeightsPath("mf")
   if (path.endsWith(".safetensors")) {
@@ -184,6 +215,7 @@ const makeKnn = Effect.fn("RouterRegistry.knn")(function* (options: RouterOption
   const { index, k } = yield* Effect.mapError(KnnRouter.fromWeights(weights), (cause) =>
     routerError("knn", "InvalidWeights", cause.message, cause)
   )
+  yield* fixedPair("knn", options, weights.manifest, `weights ${weights.path}`)
   const embedder = yield* resolveEmbedder("knn", options, weights.manifest)
   return yield* KnnRouter.make({ embedder, index, k })
 })
@@ -193,6 +225,7 @@ const makeKnnRidge = Effect.fn("RouterRegistry.knn_ridge")(function* (options: R
   const model = yield* Effect.mapError(KnnRidgeRouter.fromWeights(weights), (cause) =>
     routerError("knn_ridge", "InvalidWeights", cause.message, cause)
   )
+  yield* fixedPair("knn_ridge", options, weights.manifest, `weights ${weights.path}`)
   const embedder = yield* resolveEmbedder("knn_ridge", options, weights.manifest)
   return yield* KnnRidgeRouter.make({ model, embedder })
 })
@@ -209,6 +242,7 @@ const makeKnnLogistic = Effect.fn("RouterRegistry.knn_logistic")(function* (opti
   const model = yield* Effect.mapError(KnnLogisticWeights.fromWeights(weights), (cause) =>
     routerError("knn_logistic", "InvalidWeights", cause.message, cause)
   )
+  yield* fixedPair("knn_logistic", options, weights.manifest, `weights ${weights.path}`)
   const embedder = yield* resolveEmbedder("knn_logistic", options, weights.manifest)
   return yield* KnnLogisticRouter.make({ model, embedder })
 })
@@ -226,6 +260,7 @@ const makeSimilarityWeighted = Effect.fn("RouterRegistry.sw_ranking")(function* 
 const makeClassifier = Effect.fn("RouterRegistry.classifier")(function* (options: RouterOptions) {
   const path = options.weights ?? defaultWeightsPath("classifier")
   if (path.endsWith(".onnx")) {
+    yield* fixedPair("classifier", options, undefined, `model ${path} (a bare ONNX file)`)
     const embedder = yield* resolveEmbedder("classifier", options)
     return yield* ClassifierRouter.make({ embedder, model: path })
   }
@@ -243,6 +278,7 @@ const makeClassifier = Effect.fn("RouterRegistry.classifier")(function* (options
       "InvalidWeights",
       `classifier manifest ${path} names no ONNX file (extra.onnx)`
     )
+  yield* fixedPair("classifier", options, weights.manifest, `weights ${path}`)
   const embedder = yield* resolveEmbedder("classifier", options, weights.manifest)
   return yield* ClassifierRouter.make({ embedder, model: join(dirname(path), onnx) })
 })

@@ -55,6 +55,17 @@ export const parse = (
     )
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const headerLength = Number(view.getBigUint64(0, true))
+  // A safetensors header is a JSON object: its first byte is "{". Anything else (a JSON file, a
+  // PyTorch pickle, random bytes) is not this format, whatever its first 8 bytes say as a length.
+  if (bytes.byteLength > 8 && bytes[8] !== 0x7b) {
+    return Either.left(
+      new SafetensorsError({
+        reason: "InvalidHeader",
+        message:
+          "not a safetensors file: it must start with an 8-byte little-endian header length followed by a JSON header"
+      })
+    )
+  }
   if (8 + headerLength > bytes.byteLength) {
     return Either.left(
       new SafetensorsError({

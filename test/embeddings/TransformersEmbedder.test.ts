@@ -104,4 +104,20 @@ describe("TransformersEmbedder", () => {
       ).toBe(true)
     })
   )
+
+  it.effect(
+    "a missing or non-string modelPath (a JavaScript caller) is a LoadFailed error, not a TypeError",
+    () =>
+      Effect.gen(function* () {
+        for (const options of [{}, { modelPath: 42 }, { modelPath: "  " }]) {
+          const error = yield* Effect.flip(
+            TransformersEmbedder.make(options as unknown as TransformersEmbedder.TransformersEmbedderOptions)
+          )
+          expect(error.reason).toBe("LoadFailed")
+          expect(error.message).toContain(
+            "modelPath must be the path of a local sentence-transformers ONNX folder"
+          )
+        }
+      })
+  )
 })

@@ -189,6 +189,16 @@ describe("MatrixFactorizationRouter", () => {
       const dir = mkdtempSync(join(tmpdir(), "ckpt-"))
       writeFileSync(join(dir, "x.safetensors"), new Uint8Array([1, 2, 3]))
       expect(Either.isLeft(Safetensors.parse(new Uint8Array([1, 2, 3])))).toBe(true)
+      // A JSON file or random bytes: "not a safetensors file", not a nonsense header length.
+      for (const bytes of [
+        new TextEncoder().encode('{"router":"mf","tensors":{}}'),
+        Uint8Array.from({ length: 64 }, (_, index) => (index * 37 + 11) % 256)
+      ]) {
+        const notSafetensors = Safetensors.parse(bytes)
+        expect(Either.isLeft(notSafetensors) && notSafetensors.left.message).toContain(
+          "not a safetensors file"
+        )
+      }
     })
   )
 })

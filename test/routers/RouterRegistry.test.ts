@@ -93,6 +93,41 @@ describe("RouterRegistry", () => {
     })
   )
 
+  it.effect(
+    "pair-trained routers refuse another model pair; mf and sw_ranking take any pair of their models",
+    () =>
+      Effect.gen(function* () {
+        const other = { strongModel: "claude-2.1", weakModel: "vicuna-33b-v1.3" }
+        for (const name of ["knn", "knn_ridge", "classifier"]) {
+          const error = yield* Effect.flip(makeRouter(name, other))
+          expect(error.reason).toBe("InvalidInput")
+          expect(error.message).toContain(
+            "were trained for gpt-4-1106-preview (strong) vs mistralai/Mixtral-8x7B-Instruct-v0.1 (weak)"
+          )
+          expect(error.message).toContain(
+            "cannot route strong model claude-2.1 and weak model vicuna-33b-v1.3"
+          )
+          // The pair they were trained for is accepted.
+          yield* makeRouter(name, {
+            strongModel: "gpt-4-1106-preview",
+            weakModel: "mistralai/Mixtral-8x7B-Instruct-v0.1"
+          })
+        }
+        const prompt = "Prove that there are infinitely many primes"
+        for (const name of ["mf", "sw_ranking"]) {
+          const usual = yield* (yield* makeRouter(name)).winRate(prompt)
+          const swapped = yield* (yield* makeRouter(name, {
+            strongModel: other.weakModel,
+            weakModel: other.strongModel
+          })).winRate(prompt)
+          const asked = yield* (yield* makeRouter(name, other)).winRate(prompt)
+          expect(asked).not.toBe(usual)
+          // Swapping the pair turns the win rate around (mf: exactly 1 − p).
+          expect(asked > 0.5).toBe(swapped < 0.5)
+        }
+      })
+  )
+
   it.effect("the default mf router loads the shipped weights and embedder offline", () =>
     Effect.gen(function* () {
       const router = yield* makeRouter("mf")
