@@ -5,10 +5,11 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { readFile } from "node:fs/promises"
 import { parse as parseYaml } from "yaml"
 import { ConfigError } from "../core/Errors.ts"
+import { decodeAt } from "../graph/ConfigDecode.ts"
 
 /**
  * A duration in ms: a fixed number, or uniform between `min` and `max`.
@@ -144,13 +145,19 @@ export const loadScript = (path: string): Effect.Effect<Script, ConfigError> =>
           new ConfigError({ path, message: `the fake-upstream script ${path} is not valid JSON/YAML`, cause })
       })
     ),
+    // The field that is wrong and why, not a dump of the whole schema.
     Effect.flatMap((value) =>
-      Schema.decodeUnknown(Script)(value).pipe(
-        Effect.mapError(
-          (error) =>
-            new ConfigError({ path, message: `invalid fake-upstream script: ${error.message}`, cause: error })
-        )
-      )
+      Either.match(decodeAt(Script, value, "", { excessProperties: "ignore" }), {
+        onLeft: (error) =>
+          Effect.fail(
+            new ConfigError({
+              path,
+              message: `invalid fake-upstream script ${path}: ${error.message}`,
+              cause: error
+            })
+          ),
+        onRight: (script) => Effect.succeed(script)
+      })
     )
   )
 

@@ -6,6 +6,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
+import { ConfigError } from "../../core/Errors.ts"
 import * as FakeUpstream from "../../providers/FakeUpstream.ts"
 import { loadScript } from "../../providers/FakeUpstreamScript.ts"
 import { integer } from "../options.ts"
@@ -37,7 +38,21 @@ export const fakeUpstreamCommand = Command.make("fake-upstream", { port, host, s
   Effect.scoped(
     Effect.gen(function* () {
       const loaded = Option.isSome(options.script) ? yield* loadScript(options.script.value) : {}
-      const upstream = yield* FakeUpstream.make({ port: options.port, host: options.host, script: loaded })
+      const upstream = yield* FakeUpstream.make({
+        port: options.port,
+        host: options.host,
+        script: loaded
+      }).pipe(
+        Effect.mapError((error: NodeJS.ErrnoException) => {
+          const reason = error.code === "EADDRINUSE" ? "the port is already in use" : error.message
+          const hint = error.code === "EADDRINUSE" ? "; stop the other process or pick another --port" : ""
+          return new ConfigError({
+            path: "--port",
+            message: `cannot listen on ${options.host}:${options.port}: ${reason}${hint}`,
+            cause: error
+          })
+        })
+      )
       yield* Console.log(
         `fake upstream listening on ${upstream.baseUrl} (models: ${Object.keys(loaded.models ?? {}).join(", ") || "any, echoing"})`
       )
