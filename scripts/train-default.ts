@@ -102,6 +102,8 @@ const program = Effect.gen(function* () {
       { seed: SEED, embedder: embedder.name }
     )
     const metrics = {
+      // What the trainer measured on data it held out from the fit (as llm-router train writes it).
+      ...(fitted.validation === undefined ? {} : { validation: fitted.validation }),
       "mt-bench (held-out)": {
         apgrRouteLLM: result.evaluation.routellm.metrics.apgr,
         apgrExact: result.evaluation.exact.metrics.apgr,

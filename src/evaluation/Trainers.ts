@@ -31,7 +31,30 @@ export interface TrainingSet {
   readonly strongModel: string
   readonly weakModel: string
   readonly seed: number
+  /** Told of the fit's progress (inner folds, epochs, stages); training is silent without it. */
+  readonly onProgress?: (progress: FitProgress) => void
 }
+
+/**
+ * Progress of a fit: `done` of `total` steps of `stage`, with an optional detail (a loss, the
+ * stage just finished).
+ *
+ * @since 0.1.0
+ */
+export interface FitProgress {
+  readonly stage: string
+  readonly done: number
+  readonly total: number
+  readonly detail?: string
+}
+
+/**
+ * What a fit measured on data held out from the fitting (inner folds or a validation split of the
+ * training set), never on the prompts it was fitted on; or, as a string, why there is no such figure.
+ *
+ * @since 0.1.0
+ */
+export type ValidationFigures = Readonly<Record<string, number | string>> | string
 
 /**
  * A fitted router over embeddings, with the hyper-parameters it chose.
@@ -45,6 +68,8 @@ export interface Fitted {
     prompts: ReadonlyArray<string>
   ) => ReadonlyArray<number>
   readonly hyperParameters: Readonly<Record<string, number | string>>
+  /** Validation figures of the fit (see {@link ValidationFigures}); absent for custom trainers. */
+  readonly validation?: ValidationFigures
   /** The fitted parameters, for saving (type depends on the trainer). */
   readonly model?: unknown
 }
@@ -168,6 +193,7 @@ export const matrixFactorization = (
       const validationVectors = split.validation.map((index) => set.embeddings[index]!)
       candidates.forEach((candidate, index) => pooled[index]!.push(...scoresOf(candidate, validationVectors)))
       pooledItems.push(...split.validation.map((index) => set.items[index]!))
+      set.onProgress?.({ stage: "validation folds", done: fold + 1, total: innerFolds + 1 })
     }
     let best = 0
     let bestValue = Number.NEGATIVE_INFINITY
@@ -185,6 +211,12 @@ export const matrixFactorization = (
       set.models,
       chosen
     )
+    set.onProgress?.({
+      stage: "validation folds",
+      done: innerFolds + 1,
+      total: innerFolds + 1,
+      detail: `refitted rank ${chosen.rank}, lambda ${chosen.lambda}`
+    })
     const strong = set.models.indexOf(set.strongModel)
     const weak = set.models.indexOf(set.weakModel)
     return {
@@ -194,11 +226,15 @@ export const matrixFactorization = (
           const predicted = MatrixFactorizationRouter.scores(model, vector)
           return sigmoid(predicted[strong]! - predicted[weak]!)
         }),
-      hyperParameters: {
-        rank: chosen.rank,
-        lambda: chosen.lambda,
+      hyperParameters: { rank: chosen.rank, lambda: chosen.lambda },
+      validation: {
+        method:
+          innerFolds > 1
+            ? "pooled 5-fold inner cross-validation of the training prompts (identical prompts in one fold)"
+            : "25 % validation split of the training prompts (identical prompts together)",
+        validationPrompts: pooledItems.length,
         ...(Number.isFinite(bestValue)
-          ? { validationPairwiseApgr: bestValue }
+          ? { pairwiseApgr: bestValue }
           : {
               // Every pairwise APGR was undefined: nothing to choose by, so the first setting is kept.
               selection:
@@ -262,10 +298,21 @@ export const knn = (): Trainer => ({
         bestK = k
       }
     })
+    set.onProgress?.({ stage: "k on the validation split", done: 1, total: 2, detail: `k = ${bestK}` })
     const full = KnnRouter.index(vectors, labels)
+    set.onProgress?.({ stage: "k on the validation split", done: 2, total: 2, detail: "indexed" })
     return {
       predict: (queries) => KnnRouter.predictBatch(full, queries, [bestK]).map(([winRate]) => winRate!),
-      hyperParameters: { k: bestK }
+      hyperParameters: { k: bestK },
+      validation: {
+        method: "25 % validation split of the strong/weak pairs (identical prompts together)",
+        validationPairs: split.validation.length,
+        ...(Number.isFinite(bestValue)
+          ? { apgr: bestValue }
+          : {
+              selection: "the strong and weak models do not differ on the validation pairs; k = 50 was used"
+            })
+      }
     }
   }
 })
@@ -283,11 +330,14 @@ export const similarityWeighted = (): Trainer => ({
       set.items.map((item) => item.scores),
       set.models
     )
+    set.onProgress?.({ stage: "battles", done: 1, total: 1 })
     const strong = set.models.indexOf(set.strongModel)
     const weak = set.models.indexOf(set.weakModel)
     return {
       predict: (queries) => SimilarityWeightedRouter.winRates(battles, queries, strong, weak),
-      hyperParameters: {}
+      hyperParameters: {},
+      validation:
+        "none: sw_ranking has no hyper-parameters to choose, so it holds out no validation data (measure it with `llm-router bench quality`)"
     }
   }
 })
@@ -301,21 +351,47 @@ export const classifier = (options: { readonly l2?: number } = {}): Trainer => (
   name: "classifier",
   fit: (set) => {
     const labelled = pairItems(set)
+    const epochs = 60
     const model = Training.trainLogistic(
       labelled.map(({ index }) => set.embeddings[index]!),
       labelled.map(({ label }) => label),
       {
         seed: set.seed,
         l2: options.l2 ?? 1e-3,
-        epochs: 60,
+        epochs,
         learningRate: 0.01,
-        groups: labelled.map(({ index }) => set.items[index]!.prompt)
+        groups: labelled.map(({ index }) => set.items[index]!.prompt),
+        onProgress: (report) =>
+          set.onProgress?.({
+            stage: "epochs",
+            done: report.epoch,
+            total: epochs,
+            detail: `validation loss ${report.validationLoss.toFixed(4)}`
+          })
       }
     )
+    const best = model.history.find((report) => report.epoch === model.bestEpoch)
+    const ran = model.history.length
+    if (ran < epochs)
+      set.onProgress?.({
+        stage: "epochs",
+        done: epochs,
+        total: epochs,
+        detail: `stopped early after epoch ${ran}, best epoch ${model.bestEpoch}`
+      })
     return {
       model,
       predict: (queries) => queries.map((query) => Training.predictLogistic(model, query)),
-      hyperParameters: { bestEpoch: model.bestEpoch, l2: options.l2 ?? 1e-3 }
+      hyperParameters: { l2: options.l2 ?? 1e-3, epochs, learningRate: 0.01 },
+      validation: {
+        method:
+          "15 % validation split of the strong/weak pairs (identical prompts together), early stopping on its cross-entropy",
+        bestEpoch: model.bestEpoch,
+        epochsRun: ran,
+        ...(best === undefined
+          ? { selection: "the validation loss never improved; the initial parameters were kept" }
+          : { bestValidationLoss: best.validationLoss, trainLossAtBestEpoch: best.trainLoss })
+      }
     }
   }
 })
@@ -329,18 +405,29 @@ export const classifier = (options: { readonly l2?: number } = {}): Trainer => (
 export const knnRidge = (): Trainer => ({
   name: "knn_ridge",
   fit: (set) => {
-    const model = KnnRidgeTraining.fit(
+    const { model, report } = KnnRidgeTraining.fitWithReport(
       pairItems(set).map(({ index }) => ({
         embedding: set.embeddings[index]!,
         gap: set.items[index]!.scores[set.strongModel]! - set.items[index]!.scores[set.weakModel]!,
         group: set.items[index]!.prompt
       })),
-      { seed: set.seed }
+      {
+        seed: set.seed,
+        onProgress: (done, total) => set.onProgress?.({ stage: "validation folds", done, total })
+      }
     )
     return {
       model,
       predict: (queries) => KnnRidgeRouter.winRates(model, queries),
-      hyperParameters: KnnRidgeRouter.hyperParameters(model)
+      hyperParameters: KnnRidgeRouter.hyperParameters(model),
+      validation: Object.fromEntries(
+        Object.entries(report).map(([key, value]) => [
+          key,
+          typeof value !== "number" || Number.isFinite(value)
+            ? value
+            : "undefined: the strong and weak models do not differ on the validation pairs"
+        ])
+      )
     }
   }
 })
@@ -360,6 +447,11 @@ export const knnLogistic = (options: KnnLogisticTraining.FitOptions = {}): Train
   // On MMLU about 330 s of CPU against about 25 s for a typical trainer.
   benchCost: 13,
   fit: (set) => {
+    // `KnnLogisticTraining.fit` reports the end of each stage (neighbours, ridge, features, level 2
+    // inner, [MLP inner,] level 2 final) and each level-2 inner fold (and MLP inner fold).
+    const withMlp = (options.mlpConfigurations ?? []).length > 0 && (options.mlpEpochs ?? [1]).length > 0
+    const steps = (withMlp ? 6 : 5) + (options.innerFolds ?? 5) * (withMlp ? 2 : 1)
+    let finished = 0
     const { model, report } = KnnLogisticTraining.fit(
       pairItems(set).map(({ index }) => {
         const item = set.items[index]!
@@ -371,8 +463,16 @@ export const knnLogistic = (options: KnnLogisticTraining.FitOptions = {}): Train
           ...(item.group === undefined ? {} : { group: item.group })
         }
       }),
-      options
+      {
+        ...options,
+        onProgress: (message) => {
+          options.onProgress?.(message)
+          finished = Math.min(finished + 1, steps)
+          set.onProgress?.({ stage: "stages", done: finished, total: steps, detail: message })
+        }
+      }
     )
+    const innerApgr = report.candidates.find((candidate) => candidate.name === report.chosen)?.apgr
     return {
       model,
       predict: (queries, prompts) => KnnLogisticRouter.winRates(model, queries, prompts),
@@ -381,10 +481,23 @@ export const knnLogistic = (options: KnnLogisticTraining.FitOptions = {}): Train
         ...Object.fromEntries(
           Object.entries(report.levelOne).map(([key, value]) => [`levelOne.${key}`, value])
         ),
-        chosen: report.chosen,
-        innerApgr:
-          report.candidates.find((candidate) => candidate.name === report.chosen)?.apgr ?? Number.NaN,
-        trainingSeconds: report.seconds["total"] ?? Number.NaN
+        chosen: report.chosen
+      },
+      validation: {
+        method:
+          "pooled inner out-of-fold exact APGR (folds by a hash of the prompt) of each level-2 candidate; the best is chosen",
+        ...(innerApgr === undefined || !Number.isFinite(innerApgr)
+          ? {
+              selection:
+                "no candidate had a defined inner APGR (the two models never differ); the first was used"
+            }
+          : { innerApgr }),
+        ...Object.fromEntries(
+          report.candidates.map((candidate) => [
+            `innerApgr.${candidate.name}`,
+            Number.isFinite(candidate.apgr) ? candidate.apgr : "undefined"
+          ])
+        )
       }
     }
   }

@@ -72,6 +72,23 @@ export interface FitOptions {
   readonly temperatures?: ReadonlyArray<number>
   readonly lambdas?: ReadonlyArray<number>
   readonly alphas?: ReadonlyArray<number>
+  /** Called after each inner fold and after the final refit (`done` of `total` steps). */
+  readonly onProgress?: (done: number, total: number) => void
+}
+
+/**
+ * The validation figures behind {@link fitWithReport}'s choices: exact APGR (ranking by the
+ * predicted gap) of the chosen neighbour part, ridge part and blend on the validation predictions
+ * that chose them (so slightly optimistic), and how those were made.
+ *
+ * @since 0.1.0
+ */
+export interface FitReport {
+  readonly method: string
+  readonly validationPairs: number
+  readonly knnApgr: number
+  readonly ridgeApgr: number
+  readonly blendApgr: number
 }
 
 const meanAndScale = (values: ReadonlyArray<number>) => {
@@ -122,7 +139,18 @@ const calibrate = (scores: ReadonlyArray<number>, labels: ReadonlyArray<number>)
  *
  * @since 0.1.0
  */
-export const fit = (examples: ReadonlyArray<Example>, options: FitOptions = {}): KnnRidgeModel => {
+export const fit = (examples: ReadonlyArray<Example>, options: FitOptions = {}): KnnRidgeModel =>
+  fitWithReport(examples, options).model
+
+/**
+ * {@link fit}, also returning the validation figures behind its choices.
+ *
+ * @since 0.1.0
+ */
+export const fitWithReport = (
+  examples: ReadonlyArray<Example>,
+  options: FitOptions = {}
+): { readonly model: KnnRidgeModel; readonly report: FitReport } => {
   const d = examples[0]?.embedding.length ?? 0
   const seed = options.seed ?? 0
   const settings = (options.ks ?? [25, 50, 100, 200, 400, 800]).flatMap((k) =>
@@ -165,6 +193,7 @@ export const fit = (examples: ReadonlyArray<Example>, options: FitOptions = {}):
       )
     )
     validationGaps.push(...validation.map((example) => example.gap))
+    options.onProgress?.(fold + 1, folds + 1)
   }
   const best = (columns: number, column: (index: number) => ReadonlyArray<number>) => {
     let chosen = 0
@@ -204,7 +233,8 @@ export const fit = (examples: ReadonlyArray<Example>, options: FitOptions = {}):
     [lambdas[ridgeChoice.chosen]!]
   )[0]!
   const setting = settings[knnChoice.chosen]!
-  return {
+  options.onProgress?.(folds + 1, folds + 1)
+  const model: KnnRidgeModel = {
     dimension: d,
     examples: KnnRidgeRouter.unitRows(
       examples.map((example) => example.embedding),
@@ -219,5 +249,18 @@ export const fit = (examples: ReadonlyArray<Example>, options: FitOptions = {}):
     ...standardisation,
     calibrationSlope: slope,
     calibrationIntercept: intercept
+  }
+  return {
+    model,
+    report: {
+      method:
+        folds > 1
+          ? "pooled 5-fold inner cross-validation of the training pairs (identical prompts in one fold)"
+          : "25 % validation split of the training pairs (identical prompts together)",
+      validationPairs: validationGaps.length,
+      knnApgr: knnChoice.value,
+      ridgeApgr: ridgeChoice.value,
+      blendApgr: alphaChoice.value
+    }
   }
 }

@@ -231,8 +231,8 @@ describe("train on unusable data", () => {
         const exit = yield* run(data, dir)
         expect(Exit.isSuccess(exit)).toBe(true)
         if (Exit.isSuccess(exit)) {
-          expect(exit.value.hyperParameters["validationPairwiseApgr"]).toBeUndefined()
-          expect(String(exit.value.hyperParameters["selection"])).toContain("no pair of models differs")
+          expect(exit.value.metrics.validation).not.toHaveProperty("pairwiseApgr")
+          expect(JSON.stringify(exit.value.metrics.validation)).toContain("no pair of models differs")
         }
       })
   )

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { Command, Options } from "@effect/cli"
-import { Data, Effect, Either, Option, Schema } from "effect"
+import { Clock, Data, Effect, Either, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { makeEmbedder } from "../../embeddings/EmbedderRegistry.ts"
@@ -28,7 +28,8 @@ import * as MatrixFactorizationRouter from "../../routers/MatrixFactorizationRou
 import * as SimilarityWeightedRouter from "../../routers/SimilarityWeightedRouter.ts"
 import * as Weights from "../../routers/Weights.ts"
 import type * as Training from "../../routers/Training.ts"
-import { progress } from "../progress.ts"
+import { progress, status } from "../progress.ts"
+import type { ProgressStream } from "../progress.ts"
 import { integer } from "../options.ts"
 
 /**
@@ -156,10 +157,46 @@ export interface TrainOptions {
   readonly strongModel: string
   readonly weakModel: string
   readonly seed?: number
+  /** Where progress and the training time go (default: stderr); stdout gets only the result. */
+  readonly progressStream?: ProgressStream
 }
 
+/** A word as a POSIX shell reads it back: quoted unless it is plainly safe. */
+const shellWord = (word: string) =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+
 /**
- * The training program. Returns the chosen hyper-parameters.
+ * The command line that reproduces a training run (the data path as given, so relative to where
+ * the run was started).
+ *
+ * @since 0.1.0
+ */
+export const reproducingCommand = (options: TrainOptions): string =>
+  [
+    "llm-router",
+    "train",
+    "--data",
+    options.data,
+    "--router",
+    options.router,
+    "--embedder",
+    options.embedder,
+    "--output",
+    options.output,
+    "--strong",
+    options.strongModel,
+    "--weak",
+    options.weakModel,
+    "--seed",
+    String(options.seed ?? 0)
+  ]
+    .map(shellWord)
+    .join(" ")
+
+/**
+ * The training program: progress on stderr, weights plus a manifest (data, embedder, the reproducing
+ * command, hyper-parameters and validation metrics) at `output`. Returns the hyper-parameters and
+ * metrics.
  *
  * @since 0.1.0
  */
@@ -244,7 +281,8 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
     makeEmbedder(options.embedder),
     (cause) => new TrainError({ reason: "InvalidOptions", message: cause.message, cause })
   )
-  const started = Date.now()
+  const stream = options.progressStream ?? process.stderr
+  const started = yield* Clock.currentTimeMillis
   const embeddings: Array<Float32Array> = []
   for (let start = 0; start < items.length; start += 256) {
     const batch = yield* Effect.mapError(
@@ -252,7 +290,7 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
       (cause) => new TrainError({ reason: "Failed", message: cause.message, cause })
     )
     embeddings.push(...batch)
-    progress("embedding", embeddings.length, items.length)
+    progress("embedding", embeddings.length, items.length, { stream })
   }
   const seed = options.seed ?? 0
   // The trainers are plain numerical code that throws on degenerate data: a failure, not a crash.
@@ -264,7 +302,12 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
         models,
         strongModel: options.strongModel,
         weakModel: options.weakModel,
-        seed
+        seed,
+        onProgress: ({ detail, done, stage, total }) =>
+          progress(`fitting ${trainer.name}: ${stage}`, done, total, {
+            stream,
+            ...(detail === undefined ? {} : { detail })
+          })
       }),
     catch: (cause) =>
       new TrainError({
@@ -281,12 +324,25 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
       message: `training ${trainer.name} on ${options.data} gave a NaN or infinite parameter (${overflow}); nothing written to ${options.output}. Are some scores extremely large? Rescale them, e.g. to 0–10`
     })
   }
+  // No wall-clock time in the manifest: two runs with one seed write identical files.
+  const metrics = {
+    trainingPrompts: items.length,
+    distinctPrompts,
+    strongWeakPairs: pairCount,
+    validation: fitted.validation ?? `none: the ${trainer.name} trainer reports no validation figure`
+  }
   const metadata = {
     embedder: embedder.name,
     strongModel: options.strongModel,
     weakModel: options.weakModel,
-    training: { data: options.data, prompts: items.length, seed, seconds: (Date.now() - started) / 1000 },
-    hyperParameters: fitted.hyperParameters
+    training: {
+      data: options.data,
+      prompts: items.length,
+      seed,
+      reproduce: reproducingCommand({ ...options, seed })
+    },
+    hyperParameters: fitted.hyperParameters,
+    metrics
   }
   const fail = (cause: { readonly message: string }) =>
     new TrainError({ reason: "Failed", message: cause.message, cause })
@@ -348,10 +404,18 @@ export const train = Effect.fn("TrainCommand.train")(function* (options: TrainOp
       fail
     )
   }
+  const finished = yield* Clock.currentTimeMillis
+  status(
+    `trained ${trainer.name} on ${items.length} prompts in ${((finished - started) / 1000).toFixed(1)} s`,
+    {
+      stream
+    }
+  )
   return {
     router: trainer.name,
     prompts: items.length,
     hyperParameters: fitted.hyperParameters,
+    metrics,
     output: options.output
   }
 })
