@@ -25,9 +25,9 @@ export interface ClassifierOptions {
   readonly embedder: EmbedderShape
   /** The ONNX model: bytes or a file path. */
   readonly model: Uint8Array | string
-  /** Input tensor name (float32 [batch, dimension]). Default `embedding`. */
+  /** Input tensor name (float32 [batch, dimension]). Default `embedding`, else the graph's only input. */
   readonly inputName?: string
-  /** Output tensor name. Default: the graph's first output. */
+  /** Output tensor name. Default: `probabilities` if the graph has it, else its first output. */
   readonly outputName?: string
   /** Column of the output holding P(strong wins) when the output has several. Default: the last. */
   readonly strongColumn?: number
@@ -67,11 +67,20 @@ export const make = Effect.fn("ClassifierRouter.make")(function* (options: Class
     catch: (cause) =>
       invalid(`not a valid ONNX model${typeof source === "string" ? `: ${source}` : ""}`, cause)
   })
-  const inputName = options.inputName ?? "embedding"
+  // Defaults that fit both our graphs and common exporters (skl2onnx names its input
+  // "float_input" and its outputs "label" and "probabilities"): the input "embedding", else the
+  // graph's only input; the output "probabilities" when there is one, else the first.
+  const inputName =
+    options.inputName ??
+    (session.inputNames.includes("embedding") || session.inputNames.length !== 1
+      ? "embedding"
+      : session.inputNames[0]!)
   if (!session.inputNames.includes(inputName)) {
     return yield* invalid(`ONNX model has no input "${inputName}" (inputs: ${session.inputNames.join(", ")})`)
   }
-  const outputName = options.outputName ?? session.outputNames[0]
+  const outputName =
+    options.outputName ??
+    (session.outputNames.includes("probabilities") ? "probabilities" : session.outputNames[0])
   if (outputName === undefined || !session.outputNames.includes(outputName)) {
     return yield* invalid(
       `ONNX model has no output "${String(outputName)}" (outputs: ${session.outputNames.join(", ")})`

@@ -77,6 +77,29 @@ describe("ClassifierRouter", () => {
         outputName: "score"
       })
       expect(yield* router.winRate("q")).toBeCloseTo(sigmoid(2), 5)
+      // Without names: the graph's only input, and its "probabilities" output (as skl2onnx names
+      // them) rather than its first output.
+      writeFileSync(
+        join(dir, "exported.onnx"),
+        OnnxGraph.encodeModel({
+          name: "exported",
+          nodes: [
+            { opType: "MatMul", inputs: ["float_input", "w"], outputs: ["raw"] },
+            { opType: "Sigmoid", inputs: ["raw"], outputs: ["probabilities"] }
+          ],
+          initializers: [{ name: "w", dims: [2, 1], values: [2, 0] }],
+          inputs: [{ name: "float_input", shape: ["batch", 2] }],
+          outputs: [
+            { name: "raw", shape: ["batch", 1] },
+            { name: "probabilities", shape: ["batch", 1] }
+          ]
+        })
+      )
+      const exported = yield* ClassifierRouter.make({
+        embedder: tableEmbedder(2, { q: [1, 0] }),
+        model: join(dir, "exported.onnx")
+      })
+      expect(yield* exported.winRate("q")).toBeCloseTo(sigmoid(2), 5)
     })
   )
 
