@@ -23,6 +23,7 @@ import type { FailureKind } from "../core/Errors.ts"
 import { ConfigError, failureKinds } from "../core/Errors.ts"
 import { defaultRetryPolicy } from "../core/Plan.ts"
 import type { ConversationPolicy } from "../core/RoutingContext.ts"
+import * as Calibration from "../routers/Calibration.ts"
 import type { QualityRouter, WinRateRouter } from "../routers/WinRateRouter.ts"
 import type { RouterState } from "../state/index.ts"
 import {
@@ -110,6 +111,26 @@ const nodeSchemas = {
   threshold: Schema.Struct({
     router: Schema.String,
     threshold: Probability,
+    // Online: move the threshold so that served requests hold a strong fraction or a spend rate.
+    adaptive: Schema.optionalWith(
+      Schema.Union(
+        Schema.Struct({
+          strongFraction: Probability,
+          gain: Schema.optionalWith(Schema.Number.pipe(Schema.positive(), Schema.lessThanOrEqualTo(0.5)), {
+            exact: true
+          })
+        }),
+        Schema.Struct({
+          costPerRequest: Schema.Number.pipe(Schema.nonNegative()),
+          strongCost: Schema.Number.pipe(Schema.nonNegative()),
+          weakCost: Schema.Number.pipe(Schema.nonNegative()),
+          gain: Schema.optionalWith(Schema.Number.pipe(Schema.positive(), Schema.lessThanOrEqualTo(0.5)), {
+            exact: true
+          })
+        })
+      ),
+      { exact: true }
+    ),
     strong: Schema.Unknown,
     weak: Schema.Unknown
   }),
@@ -261,7 +282,39 @@ const buildRoute = (env: Env, spec: unknown, at: string): Effect.Effect<Route<Ro
         const router = yield* lookupRouter(env, node.router, joinPath(here, "router"))
         const strong = yield* buildRoute(env, node.strong, joinPath(here, "strong"))
         const weak = yield* buildRoute(env, node.weak, joinPath(here, "weak"))
-        return R.threshold({ router, threshold: node.threshold, strong, weak })
+        const { adaptive } = node
+        if (
+          adaptive !== undefined &&
+          "strongCost" in adaptive &&
+          !(adaptive.strongCost > adaptive.weakCost)
+        ) {
+          return yield* configError(
+            joinPath(here, "adaptive"),
+            `strongCost (${adaptive.strongCost}) must be above weakCost (${adaptive.weakCost}) for a spend target`
+          )
+        }
+        const controller =
+          adaptive === undefined
+            ? undefined
+            : yield* Calibration.makeController({
+                target:
+                  "strongCost" in adaptive
+                    ? {
+                        costPerRequest: adaptive.costPerRequest,
+                        strongCost: adaptive.strongCost,
+                        weakCost: adaptive.weakCost
+                      }
+                    : { strongFraction: adaptive.strongFraction },
+                initialThreshold: node.threshold,
+                ...(adaptive.gain === undefined ? {} : { gain: adaptive.gain })
+              })
+        return R.threshold({
+          router,
+          threshold: node.threshold,
+          ...(controller === undefined ? {} : { adaptive: controller }),
+          strong,
+          weak
+        })
       }
       case "select": {
         const node = yield* fromEither(decodeAt(nodeSchemas.select, value, here))

@@ -182,12 +182,14 @@ export class LlmRouter extends Context.Tag("effect-llm-router/LlmRouter")<LlmRou
  */
 export const make = (config: RouterConfig): LlmRouterShape => {
   const cache = new Map<string, ResolvedModel>()
-  const plan = (request: ChatCompletionRequest, options: RequestOptions = {}) =>
+  // `serving`: the plan of a request that is then run (adaptive thresholds record it), not a dry run.
+  const plan = (request: ChatCompletionRequest, options: RequestOptions = {}, serving = false) =>
     Effect.gen(function* () {
       const resolved = yield* resolveModel(config, request.model, cache)
       const planned = yield* planRoute(resolved.route, request, {
         name: resolved.name,
-        conversation: config.conversation
+        conversation: config.conversation,
+        serving
       })
       const key = sessionKeyOf(request, options.session)
       if (key === undefined) return planned
@@ -220,17 +222,17 @@ export const make = (config: RouterConfig): LlmRouterShape => {
           })))
     ],
     resolve: (model) => resolveModel(config, model, cache),
-    plan,
+    plan: (request, options) => plan(request, options),
     run: (request, options = {}) =>
       Effect.gen(function* () {
-        const planned = yield* plan(request, options)
+        const planned = yield* plan(request, options, true)
         const result = yield* Runner.run(planned, request, options)
         yield* remember(planned, result.deployment.id)
         return { ...result, plan: planned } satisfies RoutedResult
       }),
     stream: (request, options = {}) =>
       Effect.gen(function* () {
-        const planned = yield* plan(request, options)
+        const planned = yield* plan(request, options, true)
         const opened = yield* Runner.open(planned, request, options)
         // The serving deployment is committed once the stream opens: the session follows it.
         yield* remember(planned, opened.deployment.id)

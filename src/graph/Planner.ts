@@ -41,6 +41,11 @@ export interface PlanOptions {
    * OpenRouter's `require_parameters` does. Default `true`.
    */
   readonly capabilityFilter?: boolean
+  /**
+   * Whether this plan is for a request that will be served: adaptive thresholds then record the
+   * decision and move. Default `false` (a dry run reads the current threshold only).
+   */
+  readonly serving?: boolean
 }
 
 interface Walk {
@@ -51,6 +56,7 @@ interface Walk {
   readonly checkOutput: boolean
   readonly decisions: Array<Decision>
   readonly removed: Array<Removal>
+  readonly serving: boolean
   winRate?: number
   strong?: boolean
 }
@@ -207,17 +213,28 @@ const walkRoute = <R>(
             message: `router '${route.router.name}' returned a win rate that is not a finite number (${winRate})`
           })
         }
-        const strong = winRate >= route.threshold
+        // An adaptive threshold records served decisions (and moves); a dry run only reads it.
+        const { adaptive } = route
+        const { strong, threshold } =
+          adaptive === undefined
+            ? { strong: winRate >= route.threshold, threshold: route.threshold }
+            : walk.serving
+              ? yield* adaptive.decideWithThreshold(winRate)
+              : yield* Effect.map(adaptive.state, (state) => ({
+                  strong: winRate >= state.threshold,
+                  threshold: state.threshold
+                }))
         if (walk.winRate === undefined) {
           walk.winRate = winRate
           walk.strong = strong
         }
-        const summary = `${route.router.name} win rate ${percent(winRate)} ${strong ? ">=" : "<"} threshold ${route.threshold} → ${strong ? "strong" : "weak"}`
+        const shown = adaptive === undefined ? String(threshold) : `${percent(threshold)} (adaptive)`
+        const summary = `${route.router.name} win rate ${percent(winRate)} ${strong ? ">=" : "<"} threshold ${shown} → ${strong ? "strong" : "weak"}`
         walk.decisions.push({
           path,
           node: "threshold",
           summary,
-          scores: { winRate, threshold: route.threshold }
+          scores: { winRate, threshold }
         })
         const node = yield* walkRoute(
           strong ? route.strong : route.weak,
@@ -359,7 +376,8 @@ export const plan = Effect.fn("Router.plan")(function* <R>(
     requirements,
     checkOutput: options.capabilityFilter !== false,
     decisions: [],
-    removed: []
+    removed: [],
+    serving: options.serving === true
   }
   const root = yield* walkRoute(route, "$", walk)
   if (root === undefined) {

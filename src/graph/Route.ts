@@ -22,6 +22,7 @@ import { Deployment } from "../core/Deployment.ts"
 import type { RetryPolicy } from "../core/Plan.ts"
 import { defaultRetryPolicy } from "../core/Plan.ts"
 import type { FailureKind } from "../core/Errors.ts"
+import type { ThresholdController } from "../routers/Calibration.ts"
 import type { QualityRouter, WinRateRouter } from "../routers/WinRateRouter.ts"
 import type { Classifier, Strategy } from "../strategies/Strategy.ts"
 
@@ -51,7 +52,14 @@ export interface LoadBalanceRoute<R> {
 export interface ThresholdRoute<R> {
   readonly _tag: "Threshold"
   readonly router: WinRateRouter
+  /** The fixed threshold, or the starting one of `adaptive`. */
   readonly threshold: number
+  /**
+   * An online controller that moves the threshold so that served requests hold a target strong
+   * fraction or spend rate (`Calibration.makeController`). Requests that are only planned (dry
+   * runs: `/v1/route`, `llm-router route`) read its threshold without moving it.
+   */
+  readonly adaptive?: ThresholdController
   readonly strong: Route<R>
   readonly weak: Route<R>
 }
@@ -163,12 +171,14 @@ export const loadBalance = <S, R = never>(
 export const threshold = <R1 = never, R2 = never>(options: {
   readonly router: WinRateRouter
   readonly threshold: number
+  readonly adaptive?: ThresholdController
   readonly strong: RouteLike<R1>
   readonly weak: RouteLike<R2>
 }): Route<R1 | R2> => ({
   _tag: "Threshold",
   router: options.router,
   threshold: options.threshold,
+  ...(options.adaptive === undefined ? {} : { adaptive: options.adaptive }),
   strong: toRoute<R1 | R2>(options.strong),
   weak: toRoute<R1 | R2>(options.weak)
 })

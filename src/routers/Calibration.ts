@@ -74,6 +74,10 @@ export interface ControllerState {
 export interface ThresholdController {
   /** Decides one request: true = strong model. Updates the threshold towards the target. */
   readonly decide: (winRate: number) => Effect.Effect<boolean>
+  /** As {@link decide}, also giving the threshold the decision was made against. */
+  readonly decideWithThreshold: (
+    winRate: number
+  ) => Effect.Effect<{ readonly strong: boolean; readonly threshold: number }>
   readonly state: Effect.Effect<ControllerState>
 }
 
@@ -109,22 +113,22 @@ export const makeController = (options: ControllerOptions): Effect.Effect<Thresh
       decisions: 0,
       strongDecisions: 0
     })
+    const decideWithThreshold = (winRate: number) =>
+      Ref.modify(ref, (state) => {
+        const strong = winRate >= state.threshold
+        const threshold = strong ? state.threshold + gain * (1 - fraction) : state.threshold - gain * fraction
+        return [
+          { strong, threshold: state.threshold },
+          {
+            threshold,
+            decisions: state.decisions + 1,
+            strongDecisions: state.strongDecisions + (strong ? 1 : 0)
+          }
+        ]
+      })
     return {
-      decide: (winRate: number) =>
-        Ref.modify(ref, (state) => {
-          const strong = winRate >= state.threshold
-          const threshold = strong
-            ? state.threshold + gain * (1 - fraction)
-            : state.threshold - gain * fraction
-          return [
-            strong,
-            {
-              threshold,
-              decisions: state.decisions + 1,
-              strongDecisions: state.strongDecisions + (strong ? 1 : 0)
-            }
-          ]
-        }),
+      decide: (winRate: number) => Effect.map(decideWithThreshold(winRate), ({ strong }) => strong),
+      decideWithThreshold,
       state: Ref.get(ref)
     }
   })

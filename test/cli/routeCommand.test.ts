@@ -27,7 +27,9 @@ describe("llm-router route", () => {
     expect(routellm.stdout).toMatch(/mf win rate 0\.\d+ (>=|<) threshold 0\.5/)
     const unknown = route("--config", config, "--route", "ghost", "hi")
     expect(unknown.status).toBe(2)
-    expect(unknown.stderr).toContain("--route: unknown route 'ghost': the router serves strong, weak, main")
+    expect(unknown.stderr).toContain(
+      "--route: unknown route 'ghost': the router serves strong, weak, main, adaptive"
+    )
     const threshold = route("--config", config, "--route", "router-mf-7", "hi")
     expect(threshold.status).toBe(2)
     expect(threshold.stderr).toContain("threshold 7 in 'router-mf-7' is not between 0 and 1")

@@ -125,6 +125,32 @@ describe("RouterConfig", () => {
     expect(error.message).toMatch(/number/i)
   })
 
+  it("builds an adaptive threshold from its target, and names a bad target", async () => {
+    const adaptive = (target: unknown) =>
+      withRoute({
+        threshold: { router: "fixed", threshold: 0.4, adaptive: target, strong: "big@a", weak: "small@a" }
+      })
+    const config = Either.getOrThrow(await decode(adaptive({ strongFraction: 0.3, gain: 0.05 })))
+    const route = config.routes.main!
+    expect(route._tag).toBe("Threshold")
+    if (route._tag !== "Threshold" || route.adaptive === undefined)
+      throw new Error("expected an adaptive threshold")
+    const state = await Effect.runPromise(route.adaptive.state)
+    expect(state).toEqual({ threshold: 0.4, decisions: 0, strongDecisions: 0 })
+    // One decision above the threshold moves it up by gain × (1 − target).
+    await Effect.runPromise(route.adaptive.decide(0.9))
+    expect((await Effect.runPromise(route.adaptive.state)).threshold).toBeCloseTo(0.4 + 0.05 * 0.7, 12)
+    expect(
+      Either.isRight(await decode(adaptive({ costPerRequest: 0.002, strongCost: 0.01, weakCost: 0.001 })))
+    ).toBe(true)
+
+    const fraction = await errorOf(adaptive({ strongFraction: 1.5 }))
+    expect(fraction.path).toBe("routes.main.threshold.adaptive.strongFraction")
+    const costs = await errorOf(adaptive({ costPerRequest: 0.002, strongCost: 0.001, weakCost: 0.001 }))
+    expect(costs.path).toBe("routes.main.threshold.adaptive")
+    expect(costs.message).toContain("strongCost (0.001) must be above weakCost (0.001)")
+  })
+
   it("rejects unknown deployments, routers and routes with what is declared", async () => {
     const unknownDeployment = await errorOf(withRoute({ fallback: ["big@a", "nope@x"] }))
     expect(unknownDeployment.path).toBe("routes.main.fallback[1]")
