@@ -20,7 +20,7 @@ import { ChatMessage } from "../../core/ChatCompletion.ts"
 import { routingTextOf } from "../../core/RoutingContext.ts"
 import * as JsonLines from "../../evaluation/JsonLines.ts"
 import { decodeAt } from "../../graph/ConfigDecode.ts"
-import { makeRouter } from "../../routers/RouterRegistry.ts"
+import { defaultWeightsPath, makeRouter } from "../../routers/RouterRegistry.ts"
 import type { RouterError } from "../../routers/WinRateRouter.ts"
 import { progress } from "../progress.ts"
 
@@ -137,8 +137,33 @@ export const loadPromptsAndRouter = (options: {
       ...(options.weights === undefined ? {} : { weights: options.weights }),
       ...(options.embedder === undefined ? {} : { embedder: options.embedder })
     })
+    const note = heldOutWarning(options.weights ?? defaultWeightsPath(options.router))
+    if (note !== undefined) yield* Effect.sync(() => process.stderr.write(`${note}\n`))
     return { lines, router }
   })
+
+/**
+ * A note for weights whose manifest records a held-out APGR below random (0.5), as the shipped
+ * `knn`, `classifier` and `sw_ranking` weights do on MT Bench: they run, but the user should know.
+ * Nothing for weights without such a figure, or for files that are not JSON manifests.
+ */
+export const heldOutWarning = (manifestPath: string): string | undefined => {
+  if (!manifestPath.endsWith(".json") || !existsSync(manifestPath)) return undefined
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+      readonly router?: unknown
+      readonly metrics?: Record<string, unknown>
+    }
+    for (const [benchmark, figures] of Object.entries(manifest.metrics ?? {})) {
+      const apgr = (figures as { readonly apgrRouteLLM?: unknown } | null)?.apgrRouteLLM
+      if (benchmark.includes("held-out") && typeof apgr === "number" && apgr < 0.5)
+        return `note: these ${String(manifest.router)} weights (${manifestPath}) score APGR ${apgr.toFixed(3)} on ${benchmark}, below random routing (0.5); the shipped mf weights are the recommended default`
+    }
+  } catch {
+    // The router has already loaded the manifest; a figure it cannot read is simply not shown.
+  }
+  return undefined
+}
 
 const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
