@@ -16,7 +16,7 @@ import * as LinearAlgebra from "./LinearAlgebra.ts"
 import { embedPrompt, samePairError } from "./RouterSupport.ts"
 import * as Weights from "./Weights.ts"
 import { RouterError } from "./WinRateRouter.ts"
-import type { WinRateRouter } from "./WinRateRouter.ts"
+import type { QualityRouter, WinRateRouter } from "./WinRateRouter.ts"
 
 /**
  * Labelled examples turned into battles.
@@ -123,17 +123,15 @@ export const bradleyTerry = (
 }
 
 /**
- * The similarity-weighted win rate of `strong` over `weak`, from the similarities of one query to
- * every example (pure).
+ * Bradley–Terry strengths of every model (geometric mean 1) from the similarities of one query to
+ * every example: each example's battles weighted `10 · 10^(similarity / max similarity)` (pure).
  *
  * @since 0.1.0
  */
-export const winRateFromSimilarities = (
+export const strengthsFromSimilarities = (
   battles: BattleIndex,
-  similarities: ArrayLike<number>,
-  strong: number,
-  weak: number
-): number => {
+  similarities: ArrayLike<number>
+): Float64Array => {
   const examples = battles.battleStart.length - 1
   let maxSimilarity = Number.NEGATIVE_INFINITY
   for (let row = 0; row < examples; row++) {
@@ -154,8 +152,35 @@ export const winRateFromSimilarities = (
   }
   const total = wins.reduce((sum, value) => sum + value, 0)
   // Scale the prior with the data so that it stays weak whatever the number of examples.
-  const strength = bradleyTerry(wins, n, { prior: total / Math.max(n * n * 20, 1) })
+  return bradleyTerry(wins, n, { prior: total / Math.max(n * n * 20, 1) })
+}
+
+/**
+ * The similarity-weighted win rate of `strong` over `weak`, from the similarities of one query to
+ * every example (pure).
+ *
+ * @since 0.1.0
+ */
+export const winRateFromSimilarities = (
+  battles: BattleIndex,
+  similarities: ArrayLike<number>,
+  strong: number,
+  weak: number
+): number => {
+  const strength = strengthsFromSimilarities(battles, similarities)
   return strength[strong]! / (strength[strong]! + strength[weak]!)
+}
+
+const similaritiesOf = (battles: BattleIndex, query: ArrayLike<number>) => {
+  const examples = battles.battleStart.length - 1
+  const d = battles.dimension
+  const similarities = new Float64Array(examples)
+  for (let row = 0; row < examples; row++) {
+    let similarity = 0
+    for (let i = 0; i < d; i++) similarity += battles.embeddings[row * d + i]! * query[i]!
+    similarities[row] = similarity
+  }
+  return similarities
 }
 
 /**
@@ -168,16 +193,18 @@ export const winRate = (
   query: ArrayLike<number>,
   strong: number,
   weak: number
-): number => {
-  const examples = battles.battleStart.length - 1
-  const d = battles.dimension
-  const similarities = new Float64Array(examples)
-  for (let row = 0; row < examples; row++) {
-    let similarity = 0
-    for (let i = 0; i < d; i++) similarity += battles.embeddings[row * d + i]! * query[i]!
-    similarities[row] = similarity
-  }
-  return winRateFromSimilarities(battles, similarities, strong, weak)
+): number => winRateFromSimilarities(battles, similaritiesOf(battles, query), strong, weak)
+
+/**
+ * Predicted quality of every model for a unit-norm query, on the Bradley–Terry logit scale: the
+ * natural log of each model's strength, so `quality(a) − quality(b)` is the logit of P(a beats b)
+ * (pure).
+ *
+ * @since 0.1.0
+ */
+export const qualities = (battles: BattleIndex, query: ArrayLike<number>): Record<string, number> => {
+  const strength = strengthsFromSimilarities(battles, similaritiesOf(battles, query))
+  return Object.fromEntries(battles.models.map((model, index) => [model, Math.log(strength[index]!)]))
 }
 
 /**
@@ -227,7 +254,7 @@ export const make = (options: {
   readonly strongModel: string
   readonly weakModel: string
   readonly name?: string
-}): Effect.Effect<WinRateRouter, RouterError> => {
+}): Effect.Effect<WinRateRouter & QualityRouter, RouterError> => {
   const name = options.name ?? "sw_ranking"
   const strong = options.battles.models.indexOf(options.strongModel)
   const weak = options.battles.models.indexOf(options.weakModel)
@@ -256,7 +283,11 @@ export const make = (options: {
     winRate: (prompt: string) =>
       Effect.map(embedPrompt(name, options.embedder, prompt), (vector) =>
         winRate(options.battles, vector, strong, weak)
-      )
+      ),
+    // N-way selection: every model's strength for this prompt (Bradley–Terry logit scale).
+    models: options.battles.models,
+    predict: (prompt: string) =>
+      Effect.map(embedPrompt(name, options.embedder, prompt), (vector) => qualities(options.battles, vector))
   })
 }
 
