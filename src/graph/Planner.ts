@@ -13,6 +13,7 @@ import type { Attempt, Decision, Plan, PlanNode } from "../core/Plan.ts"
 import { attempts } from "../core/Plan.ts"
 import type { ConversationPolicy, RoutingContext } from "../core/RoutingContext.ts"
 import * as Context from "../core/RoutingContext.ts"
+import type { ThresholdController } from "../routers/Calibration.ts"
 import { RouterError } from "../routers/WinRateRouter.ts"
 import { Cooldowns } from "../state/Cooldowns.ts"
 import { encodingForModel } from "../core/Tokens.ts"
@@ -57,11 +58,23 @@ interface Walk {
   readonly decisions: Array<Decision>
   readonly removed: Array<Removal>
   readonly serving: boolean
+  /** Adaptive thresholds met while planning a served request, recorded once the plan is known. */
+  readonly adaptive: Array<{ readonly controller: ThresholdController; readonly path: string }>
   winRate?: number
   strong?: boolean
 }
 
 const percent = (value: number) => value.toFixed(3)
+
+/** Which side of the threshold at `threshold` an attempt at `attempt` lies on, if any. */
+const sideOf = (attempt: string, threshold: string): "strong" | "weak" | undefined => {
+  for (const side of ["strong", "weak"] as const) {
+    const prefix = `${threshold}.${side}`
+    if (attempt === prefix || attempt.startsWith(`${prefix}.`) || attempt.startsWith(`${prefix}[`))
+      return side
+  }
+  return undefined
+}
 
 const sequence = (path: string, steps: ReadonlyArray<PlanNode>, fallbackOn?: Sequence["fallbackOn"]) =>
   steps.length === 1 && fallbackOn === undefined
@@ -213,17 +226,12 @@ const walkRoute = <R>(
             message: `router '${route.router.name}' returned a win rate that is not a finite number (${winRate})`
           })
         }
-        // An adaptive threshold records served decisions (and moves); a dry run only reads it.
+        // An adaptive threshold is read here; for a served request, the side that serves it is
+        // recorded once the whole plan is known (see `plan`), not for branches that only back it up.
         const { adaptive } = route
-        const { strong, threshold } =
-          adaptive === undefined
-            ? { strong: winRate >= route.threshold, threshold: route.threshold }
-            : walk.serving
-              ? yield* adaptive.decideWithThreshold(winRate)
-              : yield* Effect.map(adaptive.state, (state) => ({
-                  strong: winRate >= state.threshold,
-                  threshold: state.threshold
-                }))
+        const threshold = adaptive === undefined ? route.threshold : (yield* adaptive.state).threshold
+        const strong = winRate >= threshold
+        if (adaptive !== undefined && walk.serving) walk.adaptive.push({ controller: adaptive, path })
         if (walk.winRate === undefined) {
           walk.winRate = winRate
           walk.strong = strong
@@ -377,9 +385,20 @@ export const plan = Effect.fn("Router.plan")(function* <R>(
     checkOutput: options.capabilityFilter !== false,
     decisions: [],
     removed: [],
-    serving: options.serving === true
+    serving: options.serving === true,
+    adaptive: []
   }
   const root = yield* walkRoute(route, "$", walk)
+  // An adaptive threshold counts a served request only when it lies on the path of the request's
+  // first attempt, and counts the side that attempt is on (the other side, when the chosen one had
+  // no deployment available). Thresholds in fallback options, losing select options or other
+  // load-balance targets did not decide this request.
+  const first = root === undefined ? undefined : attempts(root)[0]
+  if (first !== undefined)
+    for (const { controller, path } of walk.adaptive) {
+      const side = sideOf(first.path, path)
+      if (side !== undefined) yield* controller.record(side === "strong")
+    }
   if (root === undefined) {
     const why = walk.removed.map((r) => `${r.deployment}: ${r.reason}`).join("; ")
     const lacking = requirements.filter((need) =>

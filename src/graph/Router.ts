@@ -37,7 +37,7 @@ export const run = <R>(
   request: ChatCompletionRequest,
   options: PlanOptions & RunOptions = {}
 ): Effect.Effect<RoutedResult, NoRouteAvailable | RouterError | AllAttemptsFailed, R | Requirements> =>
-  Effect.flatMap(plan(route, request, options), (planned) =>
+  Effect.flatMap(plan(route, request, { ...options, serving: true }), (planned) =>
     Effect.map(Runner.run(planned, request, options), (result) => ({ ...result, plan: planned }))
   )
 
@@ -54,7 +54,7 @@ export const open = <R>(
   NoRouteAvailable | RouterError | AllAttemptsFailed,
   R | Requirements | Scope.Scope
 > =>
-  Effect.flatMap(plan(route, request, options), (planned) =>
+  Effect.flatMap(plan(route, request, { ...options, serving: true }), (planned) =>
     Effect.map(Runner.open(planned, request, options), (opened) => ({ ...opened, plan: planned }))
   )
 
@@ -72,5 +72,7 @@ export const stream = <R>(
   R | Requirements
 > =>
   Stream.unwrap(
-    Effect.map(plan(route, request, options), (planned) => Runner.stream(planned, request, options))
+    Effect.map(plan(route, request, { ...options, serving: true }), (planned) =>
+      Runner.stream(planned, request, options)
+    )
   )

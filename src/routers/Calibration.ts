@@ -74,6 +74,11 @@ export interface ControllerState {
 export interface ThresholdController {
   /** Decides one request: true = strong model. Updates the threshold towards the target. */
   readonly decide: (winRate: number) => Effect.Effect<boolean>
+  /**
+   * Records a decision made elsewhere against the current threshold (true = the strong side served
+   * the request) and moves the threshold as {@link decide} would.
+   */
+  readonly record: (strong: boolean) => Effect.Effect<void>
   /** As {@link decide}, also giving the threshold the decision was made against. */
   readonly decideWithThreshold: (
     winRate: number
@@ -113,21 +118,19 @@ export const makeController = (options: ControllerOptions): Effect.Effect<Thresh
       decisions: 0,
       strongDecisions: 0
     })
+    const after = (state: ControllerState, strong: boolean): ControllerState => ({
+      threshold: strong ? state.threshold + gain * (1 - fraction) : state.threshold - gain * fraction,
+      decisions: state.decisions + 1,
+      strongDecisions: state.strongDecisions + (strong ? 1 : 0)
+    })
     const decideWithThreshold = (winRate: number) =>
       Ref.modify(ref, (state) => {
         const strong = winRate >= state.threshold
-        const threshold = strong ? state.threshold + gain * (1 - fraction) : state.threshold - gain * fraction
-        return [
-          { strong, threshold: state.threshold },
-          {
-            threshold,
-            decisions: state.decisions + 1,
-            strongDecisions: state.strongDecisions + (strong ? 1 : 0)
-          }
-        ]
+        return [{ strong, threshold: state.threshold }, after(state, strong)]
       })
     return {
       decide: (winRate: number) => Effect.map(decideWithThreshold(winRate), ({ strong }) => strong),
+      record: (strong: boolean) => Ref.update(ref, (state) => after(state, strong)),
       decideWithThreshold,
       state: Ref.get(ref)
     }

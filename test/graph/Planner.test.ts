@@ -6,6 +6,7 @@ import { Deployment } from "../../src/core/Deployment.ts"
 import { attempts } from "../../src/core/Plan.ts"
 import * as Route from "../../src/graph/Route.ts"
 import * as Router from "../../src/graph/Router.ts"
+import * as Calibration from "../../src/routers/Calibration.ts"
 import type { QualityRouter, WinRateRouter } from "../../src/routers/WinRateRouter.ts"
 import { Cooldowns } from "../../src/state/Cooldowns.ts"
 import * as State from "../../src/state/index.ts"
@@ -45,6 +46,42 @@ describe("Router.plan", () => {
       expect(low.strong).toBe(false)
       expect(low.decisions[0]?.summary).toContain("< threshold 0.5")
       expect(attempts(low.root)[0]?.reasons[0]).toContain("weak")
+    }).pipe(Effect.provide(State.layerMemory))
+  )
+
+  it.effect("an adaptive threshold records only served requests it decides, on the side that serves", () =>
+    Effect.gen(function* () {
+      const controller = yield* Calibration.makeController({
+        target: { strongFraction: 0.5 },
+        initialThreshold: 0.5,
+        gain: 0.1
+      })
+      const adaptive = Route.threshold({
+        router: promptRouter,
+        threshold: 0.5,
+        adaptive: controller,
+        strong,
+        weak
+      })
+      // A dry run reads the threshold and moves nothing.
+      const dry = yield* Router.plan(adaptive, request("p=0.9"))
+      expect(ids(dry)[0]).toBe("gpt-4@openai")
+      expect(dry.decisions[0]?.summary).toContain("threshold 0.500 (adaptive)")
+      expect((yield* controller.state).decisions).toBe(0)
+      // Served: one strong decision moves the threshold up by gain × (1 − 0.5).
+      yield* Router.plan(adaptive, request("p=0.9"), { serving: true })
+      expect(yield* controller.state).toEqual({ threshold: 0.55, decisions: 1, strongDecisions: 1 })
+      // As the second option of a fallback it backs the request up but does not decide it.
+      const backup = Route.fallback([dep("primary@x"), adaptive])
+      const planned = yield* Router.plan(backup, request("p=0.9"), { serving: true })
+      expect(ids(planned)).toEqual(["primary@x", "gpt-4@openai"])
+      expect((yield* controller.state).decisions).toBe(1)
+      // When the chosen side has no deployment available, the side that serves is recorded.
+      const cooldowns = yield* Cooldowns
+      for (let failure = 0; failure < 5; failure++) yield* cooldowns.recordFailure(strong.id, "Unavailable")
+      const other = yield* Router.plan(adaptive, request("p=0.9"), { serving: true })
+      expect(ids(other)).toEqual(["mixtral@together"])
+      expect(yield* controller.state).toEqual({ threshold: 0.5, decisions: 2, strongDecisions: 1 })
     }).pipe(Effect.provide(State.layerMemory))
   )
 
