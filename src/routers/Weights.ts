@@ -203,9 +203,10 @@ const describeTensor = (name: string, entry: typeof TensorEntry.Type) =>
 
 /**
  * The first problem with where a manifest's tensors lie in a binary file of `byteLength` bytes, if
- * any: an offset that is not a multiple of its element size, a tensor running past the end of the
- * file or overlapping another, bytes that belong to no tensor (beyond alignment padding), or a file
- * longer than its tensors. Each of these means the file and the manifest do not belong together,
+ * any: a tensor running past the end of the file or overlapping another, bytes that belong to no
+ * tensor (beyond alignment padding), or a file longer than its tensors. An offset that is not a
+ * multiple of its element size is allowed: files written before tensors were padded have them
+ * (a float32 tensor after an odd-length float16 one), and tensors are copied out byte by byte. Each of these means the file and the manifest do not belong together,
  * and reading on would give plausible-looking but meaningless win rates.
  */
 const checkLayout = (
@@ -219,8 +220,6 @@ const checkLayout = (
     end: entry.offset + elementCount(entry.shape) * elementSize(entry.dtype)
   }))
   for (const { end, entry, name } of placed) {
-    if (entry.offset % elementSize(entry.dtype) !== 0)
-      return `${describeTensor(name, entry)} in ${binaryPath} is misaligned: its offset is not a multiple of ${elementSize(entry.dtype)} bytes; the manifest does not match the file`
     if (end > byteLength)
       return `${describeTensor(name, entry)} runs past the end of ${binaryPath} (${byteLength} bytes): the file is truncated or does not belong to this manifest`
   }

@@ -53,7 +53,7 @@ describe("weights layout", () => {
       const error = failure(yield* Effect.exit(Weights.loadWeights(misaligned)))
       expect(error).toMatchObject({ _tag: "WeightsError", reason: "Corrupt" })
       expect(error?.message).toContain('tensor "modelBias"')
-      expect(error?.message).toContain("misaligned")
+      expect(error?.message).toContain("the manifest does not match the file")
       // Through the router, as `score --weights` builds it: an error, not winRate 1 for everything.
       const routed = failure(yield* Effect.exit(makeRouter("mf", { weights: misaligned })))
       expect(routed?.message).toContain('tensor "modelBias"')
@@ -65,6 +65,36 @@ describe("weights layout", () => {
       const overlap = failure(yield* Effect.exit(Weights.loadWeights(overlapping)))
       expect(overlap?.message).toContain('tensor "modelBias"')
       expect(overlap?.message).toContain('overlaps tensor "modelVectors"')
+    })
+  )
+
+  it.effect("files written before tensors were padded still load: a float32 tensor at an odd offset", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "weights-unpadded-"))
+      // Three float16 values (6 bytes) then two float32 values at byte 6, as the old writer laid them out.
+      const bin = Buffer.alloc(14)
+      bin.writeUInt16LE(Weights.floatToHalf(1), 0)
+      bin.writeUInt16LE(Weights.floatToHalf(-2), 2)
+      bin.writeUInt16LE(Weights.floatToHalf(0.5), 4)
+      bin.writeFloatLE(3.25, 6)
+      bin.writeFloatLE(-7.5, 10)
+      writeFileSync(join(dir, "old.bin"), bin)
+      writeFileSync(
+        join(dir, "old.json"),
+        JSON.stringify({
+          format: "effect-llm-router/weights@1",
+          router: "knn",
+          embedder: "hashing-3",
+          file: "old.bin",
+          tensors: {
+            halves: { dtype: "float16", shape: [3], offset: 0 },
+            floats: { dtype: "float32", shape: [2], offset: 6 }
+          }
+        })
+      )
+      const loaded = yield* Weights.loadWeights(join(dir, "old.json"))
+      expect(Array.from(loaded.tensors.get("halves")!.data)).toEqual([1, -2, 0.5])
+      expect(Array.from(loaded.tensors.get("floats")!.data)).toEqual([3.25, -7.5])
     })
   )
 
