@@ -42,19 +42,24 @@ const parseHeaders = (text: string): Record<string, string> =>
   )
 
 /**
- * An endpoint URL for logs and errors: user name and password replaced by `***`.
+ * An endpoint URL for logs and errors: user name, password and query string (which may carry a
+ * token) replaced by `***`.
  * @since 0.1.0
  */
 export const maskedEndpoint = (endpoint: string): string => {
   try {
     const url = new URL(endpoint)
-    if (url.username === "" && url.password === "") return endpoint
-    url.username = "***"
-    url.password = ""
-    return url.toString().replace(/\/+$/, "")
+    if (url.protocol === "http:" || url.protocol === "https:") {
+      const credentials = url.username === "" && url.password === "" ? "" : "***@"
+      const path = url.pathname === "/" ? "" : url.pathname
+      return `${url.protocol}//${credentials}${url.host}${path}${url.search === "" ? "" : "?***"}`
+    }
   } catch {
-    return endpoint.replace(/\/\/[^@/]*@/, "//***@")
+    // Not a URL: masked below.
   }
+  // Anything else (`user:pw@host` without a scheme parses with "user:" as its scheme): hide what
+  // comes before an "@" and any query string.
+  return endpoint.replace(/^([^@/?]*\/\/)?[^@]*@/, "$1***@").replace(/\?.*$/, "?***")
 }
 
 /**

@@ -84,9 +84,9 @@ const warnMissingKeys = (deployments: Iterable<{ readonly id: string; readonly a
   )
 
 /**
- * `--redis` must be a `redis://` or `rediss://` URL or a Unix socket path: anything else would
- * start the server on local state with only a warning. A value holding `@` is not echoed (it may
- * carry a password).
+ * `--redis` must be a `redis://` or `rediss://` URL, host:port, a port or a Unix socket path:
+ * anything else would start the server on local state with only a warning. The value is never
+ * echoed (it may carry a password).
  */
 const checkRedisUrl = (url: string) => {
   let protocol = ""
@@ -95,12 +95,19 @@ const checkRedisUrl = (url: string) => {
   } catch {
     protocol = ""
   }
-  if (protocol === "redis:" || protocol === "rediss:" || url.startsWith("/")) return Effect.void
-  const shown = url.includes("@") ? "(value not shown: it may hold a password)" : `"${url}"`
+  // What ioredis takes besides URLs: a Unix socket path, a port, or host:port.
+  const accepted =
+    protocol === "redis:" ||
+    protocol === "rediss:" ||
+    url.startsWith("/") ||
+    /^\d{1,5}$/.test(url) ||
+    /^[A-Za-z0-9.-]+:\d{1,5}$/.test(url)
+  if (accepted) return Effect.void
   return Effect.fail(
     new ConfigError({
       path: "--redis",
-      message: `--redis: expected a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379) or a Unix socket path, got ${shown}`
+      message:
+        "--redis: expected a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), host:port, a port or a Unix socket path; the value given is not shown, as it may hold a password"
     })
   )
 }
