@@ -163,8 +163,14 @@ export const setMembers = (text: string, values: Readonly<Record<string, unknown
       end: close,
       replacement: (members.length > 0 ? "," : "") + appended.join(",")
     })
-  let result = text.trimEnd()
-  for (const edit of edits.sort((a, b) => b.start - a.start))
-    result = result.slice(0, edit.start) + edit.replacement + result.slice(edit.end)
-  return result
+  // One pass, left to right: linear in the line's length however many members are replaced.
+  const source = text.trimEnd()
+  const parts: Array<string> = []
+  let position = 0
+  for (const edit of edits.sort((a, b) => a.start - b.start)) {
+    parts.push(source.slice(position, edit.start), edit.replacement)
+    position = edit.end
+  }
+  parts.push(source.slice(position))
+  return parts.join("")
 }
