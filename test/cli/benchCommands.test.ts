@@ -9,15 +9,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { tsxArgs } from "../../bench/childProcess.ts"
+import { runCli } from "./runCli.ts"
 
-const root = path.resolve(__dirname, "../..")
-
-const bench = (...args: ReadonlyArray<string>) =>
-  spawnSync(process.execPath, ["bin/llm-router.js", "bench", ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 60_000
-  })
+const bench = (...args: ReadonlyArray<string>) => runCli(["bench", ...args])
 
 describe("llm-router bench", () => {
   it("refuses bad --rates and unknown --benchmarks with exit 2, naming the option", () => {

@@ -2,21 +2,15 @@
  * `llm-router fake-upstream` start-up errors through the real command line: a bad script names the
  * field (not a dump of the schema), a port in use says so; both exit 2.
  */
-import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-
-const root = path.resolve(__dirname, "../..")
+import { runCli } from "./runCli.ts"
 
 const fakeUpstream = (...args: ReadonlyArray<string>) =>
-  spawnSync(process.execPath, ["bin/llm-router.js", "fake-upstream", ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 30_000
-  })
+  runCli(["fake-upstream", ...args], { timeoutMs: 30_000 })
 
 describe("llm-router fake-upstream", () => {
   it("names the wrong field of a script in one line", () => {

@@ -3,21 +3,15 @@
  * unknown name as bad input (exit 2, not "no route available"), and the config checked as `serve`
  * checks it.
  */
-import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
+import { root, runCli } from "./runCli.ts"
 
-const root = path.resolve(__dirname, "../..")
 const config = "examples/router.config.yaml"
 
-const route = (...args: ReadonlyArray<string>) =>
-  spawnSync(process.execPath, ["bin/llm-router.js", "route", ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 60_000
-  })
+const route = (...args: ReadonlyArray<string>) => runCli(["route", ...args])
 
 describe("llm-router route", () => {
   it("plans a RouteLLM-style name as the server does; an unknown name or threshold is bad input", () => {

@@ -2,23 +2,16 @@
  * A command whose standard output cannot be written (here /dev/full: every write fails with
  * ENOSPC) exits with code 2 and says so on stderr, instead of exiting 0 with its output lost.
  */
-import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-
-const root = path.resolve(__dirname, "../..")
+import { runCli } from "./runCli.ts"
 
 const runInto = (target: string, args: ReadonlyArray<string>) => {
   const out = fs.openSync(target, "w")
   try {
-    return spawnSync(process.execPath, ["bin/llm-router.js", ...args], {
-      cwd: root,
-      stdio: ["ignore", out, "pipe"],
-      encoding: "utf8",
-      timeout: 60_000
-    })
+    return runCli(args, { stdio: ["ignore", out, "pipe"] })
   } finally {
     fs.closeSync(out)
   }
