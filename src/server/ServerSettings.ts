@@ -57,6 +57,15 @@ export interface ServerSettings {
 export const defaults = { maxBodyBytes: 1024 * 1024, drainTimeoutMs: 30_000 } as const
 
 /**
+ * Checks the shape of a config's `server` section only (no environment read): what `route` checks
+ * so that a config it plans with is one `serve` accepts.
+ *
+ * @since 0.1.0
+ */
+export const decodeSection = (section: unknown): Either.Either<ServerSection, ConfigError> =>
+  decodeAt(ServerSection, section ?? {}, "server")
+
+/**
  * Validates a config's `server` section and reads the keys it names from the environment. A
  * named variable that is unset or empty is a `ConfigError`: a server that was told to require keys
  * must not silently start open.
@@ -71,7 +80,7 @@ export const defaults = { maxBodyBytes: 1024 * 1024, drainTimeoutMs: 30_000 } as
  */
 export const fromSection = (section: unknown): Effect.Effect<ServerSettings, ConfigError> =>
   Effect.gen(function* () {
-    const decoded = decodeAt(ServerSection, section ?? {}, "server")
+    const decoded = decodeSection(section)
     if (Either.isLeft(decoded)) return yield* decoded.left
     const value = decoded.right
     const apiKeys = yield* Effect.forEach(value.apiKeyEnvs ?? [], (name, index) =>

@@ -7,11 +7,10 @@ import { Args, Command, HelpDoc, Options } from "@effect/cli"
 import { Console, Effect, Either, Option } from "effect"
 import type { ChatCompletionRequest } from "../../core/ChatCompletion.ts"
 import { ConfigError } from "../../core/Errors.ts"
-import { decodeAt } from "../../graph/ConfigDecode.ts"
 import { resolveModel } from "../../graph/LlmRouter.ts"
 import { loadConfig } from "../../graph/loadConfig.ts"
 import * as Router from "../../graph/Router.ts"
-import { ServerSection } from "../../server/ServerSettings.ts"
+import * as ServerSettings from "../../server/ServerSettings.ts"
 import * as State from "../../state/index.ts"
 import { integer } from "../options.ts"
 
@@ -50,7 +49,7 @@ export const routeCommand = Command.make("route", { config, route, json, maxToke
     const loaded = yield* loadConfig(options.config)
     // The whole file is checked as `serve` checks it (the server section's shape; its keys are
     // read from the environment only by `serve`), so a config that plans here also serves.
-    const server = decodeAt(ServerSection, loaded.server ?? {}, "server")
+    const server = ServerSettings.decodeSection(loaded.server)
     if (Either.isLeft(server))
       return yield* new ConfigError({ ...server.left, message: `${options.config}: ${server.left.message}` })
     const name = Option.getOrElse(options.route, () => loaded.defaultRoute)
